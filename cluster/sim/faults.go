@@ -1,0 +1,125 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/quorate/quorate/cluster"
+)
+
+// scheduleFaults lays out the whole run's faults up front from the seed.
+func (s *Sim) scheduleFaults() {
+	f := s.opt.Faults
+	s.poisson(f.Partitions, func() { s.partition(s.dur(200*time.Millisecond, 3*time.Second)) })
+	s.poisson(f.Pauses, func() { s.pause(s.pick(), s.dur(50*time.Millisecond, 2*time.Second)) })
+	s.poisson(f.Crashes, func() { s.crash(s.pick(), s.dur(100*time.Millisecond, 2*time.Second)) })
+	s.poisson(f.Stalls, func() {
+		sn := s.pick()
+		sn.stallTill = s.now + s.dur(50*time.Millisecond, 1500*time.Millisecond)
+		s.tracef("fault: disk path of node %d stalls until %.3fs", sn.id, sn.stallTill.Seconds())
+	})
+	s.poisson(f.EIO, func() {
+		sn := s.pick()
+		sn.eioTill = s.now + s.dur(50*time.Millisecond, time.Second)
+		s.tracef("fault: disk of node %d returns EIO until %.3fs", sn.id, sn.eioTill.Seconds())
+	})
+	// Heal: reconnect everything, and restart evicted nodes as an operator would.
+	s.at(f.Until, &event{kind: evFault, act: s.heal})
+}
+
+func (s *Sim) poisson(rate float64, act func()) {
+	if rate <= 0 {
+		return
+	}
+	t := 500 * time.Millisecond
+	for {
+		t += time.Duration(s.rng.ExpFloat64() / rate * float64(time.Second))
+		if t >= s.opt.Faults.Until {
+			return
+		}
+		s.at(t, &event{kind: evFault, act: act})
+	}
+}
+
+func (s *Sim) dur(lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(s.rng.Int64N(int64(hi-lo)))
+}
+
+func (s *Sim) pick() *simNode { return s.nodes[s.rng.IntN(len(s.nodes))] }
+
+func (s *Sim) partition(d time.Duration) {
+	for _, sn := range s.nodes {
+		s.group[sn.id] = s.rng.IntN(2)
+	}
+	s.tracef("fault: network partition %v for %v", s.sides(), d)
+	s.at(s.now+d, &event{kind: evFault, act: func() {
+		for id := range s.group {
+			s.group[id] = 0
+		}
+		s.tracef("network healed")
+	}})
+}
+
+func (s *Sim) sides() string {
+	var a, b cluster.NodeSet
+	for _, sn := range s.nodes {
+		if s.group[sn.id] == 0 {
+			a.Add(sn.id)
+		} else {
+			b.Add(sn.id)
+		}
+	}
+	return fmt.Sprintf("%v|%v", a, b)
+}
+
+func (s *Sim) pause(sn *simNode, d time.Duration) {
+	if !sn.alive || sn.paused {
+		return
+	}
+	sn.paused = true
+	s.tracef("fault: node %d paused for %v", sn.id, d)
+	s.at(s.now+d, &event{kind: evFault, act: func() { s.resume(sn) }})
+}
+
+func (s *Sim) resume(sn *simNode) {
+	if !sn.alive || !sn.paused {
+		return
+	}
+	sn.paused = false
+	s.tracef("node %d resumes", sn.id)
+	sn.n.Tick(s.now)
+	s.drain(sn)
+	deferred := sn.deferred
+	sn.deferred = nil
+	for _, e := range deferred {
+		if e.kind == evTick {
+			continue
+		}
+		s.deliver(sn, e)
+	}
+	s.at(s.now, &event{kind: evTick, node: sn.id, inc: sn.boot})
+}
+
+func (s *Sim) crash(sn *simNode, d time.Duration) {
+	if !sn.alive {
+		return
+	}
+	sn.alive = false
+	s.tracef("fault: node %d crashes, restarts in %v", sn.id, d)
+	s.at(s.now+d, &event{kind: evFault, act: func() { s.boot(sn) }})
+}
+
+func (s *Sim) heal() {
+	for id := range s.group {
+		s.group[id] = 0
+	}
+	s.tracef("heal: network whole, disks healthy")
+	for _, sn := range s.nodes {
+		sn.stallTill, sn.eioTill = 0, 0
+		switch {
+		case !sn.alive:
+		case sn.paused:
+			s.resume(sn)
+		}
+	}
+}

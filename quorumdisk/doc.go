@@ -1,0 +1,135 @@
+// Package quorumdisk owns the shared quorum partition: its on-disk layout,
+// the block encodings (every block checksummed with CRC32C and stamped with
+// the disk's UUID), O_DIRECT aligned I/O with deadlines, initialisation
+// (mkqdisk -c) and discovery of quorum disks by label (mkqdisk -L).
+//
+// What the blocks mean to the cluster — slot liveness, the arbiter lease,
+// eviction notices — is decided by package cluster; this package only
+// stores and checks them.
+//
+// # Devices and I/O
+//
+// A BlockDevice is a block device, loop device or regular file opened with
+// O_DIRECT (and O_DSYNC for writing), so every write reaches the shared
+// storage and every read sees what other nodes wrote, never a page cache.
+// Every I/O is a whole number of BlockSize (4096) blocks at a
+// BlockSize-aligned offset from a BlockSize-aligned buffer; 4096 is a
+// multiple of both 512-byte and 4 KiB logical sectors, so one block is
+// written atomically by 4 KiB-sector devices and torn writes on 512-byte
+// devices are caught by the checksum. Devices with sectors above 4096
+// bytes are refused.
+//
+// A Disk runs each device call in its own goroutine and gives up on it
+// after the I/O timeout (ErrTimeout). While an abandoned call is still
+// stuck in the kernel, the Disk starts no other call: every operation fails
+// at once with ErrBusy, so goroutines never pile up behind a dead SAN path.
+// When the stuck call returns, the next operation reaps it and the Disk
+// works again. Device calls are serialised, one at a time.
+//
+// # Cost
+//
+// Each node writes its own slot once per interval: one 4 KiB write. The
+// master reads all slots 1..N with one sequential read of N×4 KiB
+// (1 MiB for 256 nodes) per interval; other nodes read O(1) blocks per
+// interval in the common case. With N nodes and interval T the disk sees
+// N/T writes of 4 KiB plus about 1/T reads of N×4 KiB per second: for 256
+// nodes at T = 200 ms, 1280 writes/s (5 MiB/s) and 5 MiB/s of reads.
+//
+// # Layout
+//
+// All integers are little-endian. Offsets are bytes from the start of the
+// device; the device must be at least MinDeviceSize (6 MiB) long and space
+// beyond that is unused.
+//
+//	offset           size      content
+//	0                4 KiB     header block (KindHeader)
+//	4 KiB            60 KiB    reserved, zero
+//	64 KiB           960 KiB   config area (ConfigAreaOffset/ConfigAreaSize), owned by package conf
+//	1 MiB            1 MiB     reserved, zero
+//	2 MiB            1 MiB     256 status slots (KindSlot), node n at 2 MiB + (n-1)×4096
+//	3 MiB            3 MiB     256 per-node areas of 12 KiB (NodeAreaOffset), node n at 3 MiB + (n-1)×12288
+//
+// mkqdisk -c zeroes everything from 0 to 6 MiB, then writes the header; an
+// all-zero block decodes as ErrEmpty ("never written").
+//
+// # Common block header
+//
+// Every block is BlockSize bytes and starts with:
+//
+//	offset  size  field
+//	0       4     magic 0x54415251 ("QRAT" on disk)
+//	4       2     format version, 1
+//	6       1     kind: 1 header, 2 slot, 3 config, 4 node area
+//	7       1     flags, 0
+//	8       4     payload length n, at most 4064
+//	12      4     CRC32C (Castagnoli) of the whole 4096-byte block with this field taken as zero
+//	16      16    disk UUID, drawn at random by mkqdisk -c
+//	32      n     payload
+//	32+n    …     zero up to 4096
+//
+// A block is rejected, in this order, when it is all zero (ErrEmpty), has
+// another magic (ErrBadMagic), another version (ErrVersion), a wrong CRC
+// (ErrChecksum), an unexpected kind (ErrKind), non-zero flags, a payload
+// length over 4064 or non-zero bytes after the payload (ErrLength), or
+// another disk UUID (ErrStale: left from an earlier initialisation). The
+// reasons that mean "damaged" all match ErrCorrupt. Decoders also reject
+// non-zero reserved bytes and out-of-range counts, so a block that decodes
+// re-encodes to the same bytes.
+//
+// # Header payload (kind 1, 556 bytes)
+//
+//	offset  size  field
+//	0       2     format version, 1 (same as the block's)
+//	2       2     reserved, 0
+//	4       4     block size, 4096
+//	8       4     logical sector size of the device at mkqdisk time (BLKSSZGET; 512 for files)
+//	12      4     slot count, 256
+//	16      16    disk UUID (same as the block's)
+//	32      8     created: Unix time in nanoseconds, 0 = unknown
+//	40      1     label length, 0..127
+//	41      1     cluster name length, 0..120; 0 = not yet stamped (the first node to join stamps it)
+//	42      1     created-by host name length, 0..255
+//	43      1     reserved, 0
+//	44      128   label, zero padded
+//	172     128   cluster name, zero padded
+//	300     256   created-by host name, zero padded
+//
+// # Slot payload (kind 2, 164 bytes, or 212 + 12×E with a master record)
+//
+// Slot n holds cluster.Slot of node n, written only by node n.
+//
+//	offset  size  field
+//	0       2     node id, 1..256, must equal the slot's position (else ErrWrongSlot)
+//	2       1     state (cluster.NodeState, 0..6)
+//	3       1     flags: bit 0 = master record follows; other bits 0
+//	4       4     reserved, 0
+//	8       8     incarnation
+//	16      8     seq
+//	24      8     config version
+//	32      32    net view: cluster.NodeSet, four u64 words, bit (id-1)
+//	64      8     ballot lver
+//	72      8     ballot mbal
+//	80      8     ballot bal
+//	88      8     ballot owner incarnation
+//	96      2     ballot owner (node id, 0 = none)
+//	98      1     note length, 0..64
+//	99      1     reserved, 0
+//	100     64    note, zero padded
+//	164           master record, only when flags bit 0 is set:
+//	164     8       generation
+//	172     32      members (cluster.NodeSet)
+//	204     2       votes
+//	206     2       expected votes
+//	208     1       quorate, 0 or 1
+//	209     1       reserved, 0
+//	210     2       number of evictions E, 0..256
+//	212     12×E    evictions, each:
+//	                  +0  2  node id, 1..256
+//	                  +2  1  reason (cluster.EvictReason)
+//	                  +3  1  reserved, 0
+//	                  +4  8  incarnation
+//
+// The largest slot payload is 212 + 12×256 = 3284 bytes, well inside one
+// block (checked at compile time). An empty eviction list and a nil one are
+// the same on disk and decode as nil.
+package quorumdisk

@@ -1,0 +1,7 @@
+package quorumdisk
+
+// Internals for the external tests.
+var (
+	ScanIn    = scan
+	OpenError = openError
+)

@@ -1,0 +1,191 @@
+package quorumdisk
+
+import (
+	"fmt"
+
+	"github.com/quorate/quorate/cluster"
+)
+
+// Slot payload layout, see the package documentation.
+const (
+	slotFixedLen   = 164 // without the master record
+	masterFixedLen = 48  // master record without its evictions
+	evictionLen    = 12
+	// maxSlotLen is the payload of a slot with a full master record.
+	maxSlotLen = slotFixedLen + masterFixedLen + cluster.MaxEvictions*evictionLen
+
+	flagMaster = 1 << 0 // the slot carries a master record
+)
+
+// A full slot must fit one block; this fails to compile otherwise.
+var _ [MaxPayload - maxSlotLen]struct{}
+
+// EncodeSlot fills buf (BlockSize bytes) with s as a slot block for the
+// disk uuid. It refuses slots it cannot store faithfully (bad node id or
+// state, note or eviction list too long).
+func EncodeSlot(buf []byte, uuid UUID, s *cluster.Slot) error {
+	if err := checkSlot(s); err != nil {
+		return err
+	}
+	if len(buf) != BlockSize {
+		return fmt.Errorf("%w: block buffer is %d bytes, want %d", ErrInvalid, len(buf), BlockSize)
+	}
+	w := writer{b: buf[BlockHeaderLen:]}
+	writeSlotFixed(&w, s)
+	if s.Master != nil {
+		writeMaster(&w, s.Master)
+	}
+	seal(buf, uuid, KindSlot, w.off)
+	return nil
+}
+
+func checkSlot(s *cluster.Slot) error {
+	switch {
+	case !validNode(s.Node):
+		return fmt.Errorf("%w: slot for node %d, valid ids are 1..%d", ErrInvalid, s.Node, SlotCount)
+	case !s.State.Valid():
+		return fmt.Errorf("%w: node %d: %s", ErrInvalid, s.Node, s.State)
+	case len(s.Note) > cluster.NoteLen:
+		return fmt.Errorf("%w: node %d: note is %d bytes, at most %d", ErrInvalid, s.Node, len(s.Note), cluster.NoteLen)
+	case s.Master == nil:
+		return nil
+	case len(s.Master.Evictions) > cluster.MaxEvictions:
+		return fmt.Errorf("%w: node %d: %d evictions, at most %d", ErrInvalid, s.Node, len(s.Master.Evictions), cluster.MaxEvictions)
+	}
+	for _, e := range s.Master.Evictions {
+		if !validNode(e.Node) {
+			return fmt.Errorf("%w: node %d: eviction of node %d", ErrInvalid, s.Node, e.Node)
+		}
+	}
+	return nil
+}
+
+func writeSlotFixed(w *writer, s *cluster.Slot) {
+	w.u16(uint16(s.Node))
+	w.u8(uint8(s.State))
+	var flags uint8
+	if s.Master != nil {
+		flags |= flagMaster
+	}
+	w.u8(flags)
+	w.u32(0)
+	w.u64(s.Incarnation)
+	w.u64(s.Seq)
+	w.u64(s.ConfigVersion)
+	w.set(s.NetView)
+	w.u64(s.Ballot.Lver)
+	w.u64(s.Ballot.Mbal)
+	w.u64(s.Ballot.Bal)
+	w.u64(s.Ballot.OwnerIncarnation)
+	w.u16(uint16(s.Ballot.Owner))
+	w.u8(uint8(len(s.Note)))
+	w.u8(0)
+	w.field(s.Note, cluster.NoteLen)
+}
+
+func writeMaster(w *writer, m *cluster.MasterRecord) {
+	w.u64(m.Generation)
+	w.set(m.Members)
+	w.u16(m.Votes)
+	w.u16(m.Expected)
+	if m.Quorate {
+		w.u8(1)
+	} else {
+		w.u8(0)
+	}
+	w.u8(0)
+	w.u16(uint16(len(m.Evictions)))
+	for _, e := range m.Evictions {
+		w.u16(uint16(e.Node))
+		w.u8(uint8(e.Reason))
+		w.u8(0)
+		w.u64(e.Incarnation)
+	}
+}
+
+// DecodeSlot checks and decodes the slot block of node for the disk uuid.
+// An all-zero block gives ErrEmpty; see the package errors for the rest.
+func DecodeSlot(buf []byte, uuid UUID, node cluster.NodeID) (*cluster.Slot, error) {
+	p, err := DecodeBlock(buf, uuid, KindSlot)
+	if err != nil {
+		return nil, err
+	}
+	if len(p) < slotFixedLen {
+		return nil, fmt.Errorf("%w: slot payload is %d bytes, want at least %d", ErrLength, len(p), slotFixedLen)
+	}
+	r := reader{b: p}
+	s, flags, err := readSlotFixed(&r)
+	if err != nil {
+		return nil, err
+	}
+	if flags&flagMaster != 0 {
+		if s.Master, err = readMaster(&r); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case r.off != len(p):
+		return nil, fmt.Errorf("%w: slot payload is %d bytes, its content %d", ErrLength, len(p), r.off)
+	case r.bad:
+		return nil, fmt.Errorf("%w: reserved slot bytes not zero", ErrLength)
+	case s.Node != node:
+		return nil, fmt.Errorf("%w: slot of node %d holds a block of node %d", ErrWrongSlot, node, s.Node)
+	}
+	return s, nil
+}
+
+func readSlotFixed(r *reader) (*cluster.Slot, uint8, error) {
+	s := &cluster.Slot{Node: cluster.NodeID(r.u16()), State: cluster.NodeState(r.u8())}
+	flags := r.u8()
+	r.zero(4)
+	s.Incarnation = r.u64()
+	s.Seq = r.u64()
+	s.ConfigVersion = r.u64()
+	s.NetView = r.set()
+	s.Ballot.Lver = r.u64()
+	s.Ballot.Mbal = r.u64()
+	s.Ballot.Bal = r.u64()
+	s.Ballot.OwnerIncarnation = r.u64()
+	s.Ballot.Owner = cluster.NodeID(r.u16())
+	n := int(r.u8())
+	r.zero(1)
+	switch {
+	case !validNode(s.Node):
+		return nil, 0, fmt.Errorf("%w: slot names node %d", ErrCorrupt, s.Node)
+	case !s.State.Valid():
+		return nil, 0, fmt.Errorf("%w: slot of node %d has unknown %s", ErrCorrupt, s.Node, s.State)
+	case flags&^flagMaster != 0:
+		return nil, 0, fmt.Errorf("%w: unknown slot flags %#02x", ErrCorrupt, flags)
+	case n > cluster.NoteLen:
+		return nil, 0, fmt.Errorf("%w: note length %d > %d", ErrLength, n, cluster.NoteLen)
+	}
+	s.Note = r.field(n, cluster.NoteLen)
+	return s, flags, nil
+}
+
+func readMaster(r *reader) (*cluster.MasterRecord, error) {
+	if len(r.b)-r.off < masterFixedLen {
+		return nil, fmt.Errorf("%w: slot payload too short for its master record", ErrLength)
+	}
+	m := &cluster.MasterRecord{Generation: r.u64(), Members: r.set(), Votes: r.u16(), Expected: r.u16()}
+	q := r.u8()
+	r.zero(1)
+	n := int(r.u16())
+	switch {
+	case q > 1:
+		return nil, fmt.Errorf("%w: quorate flag %d", ErrCorrupt, q)
+	case n > cluster.MaxEvictions || len(r.b)-r.off != n*evictionLen:
+		return nil, fmt.Errorf("%w: %d evictions in %d bytes", ErrLength, n, len(r.b)-r.off)
+	}
+	m.Quorate = q == 1
+	for range n {
+		e := cluster.Eviction{Node: cluster.NodeID(r.u16()), Reason: cluster.EvictReason(r.u8())}
+		r.zero(1)
+		e.Incarnation = r.u64()
+		if !validNode(e.Node) {
+			return nil, fmt.Errorf("%w: eviction of node %d", ErrCorrupt, e.Node)
+		}
+		m.Evictions = append(m.Evictions, e)
+	}
+	return m, nil
+}
