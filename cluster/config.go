@@ -38,7 +38,11 @@ type Config struct {
 	Incarnation uint64 // random per daemon start; 0 draws one from Rand
 	// Ballot is the node's Disk Paxos block as found in its slot at start:
 	// Disk Paxos needs a restarted node to keep what it promised.
-	Ballot        Ballot
+	Ballot Ballot
+	// Released is the master record found in the node's slot at start, if
+	// any. The node keeps publishing it as given up, so its evictions
+	// outlive a crash of the master that posted them.
+	Released      *MasterRecord
 	ConfigVersion uint64
 	Rand          *rand.Rand // all randomness; nil = seeded from Incarnation
 }

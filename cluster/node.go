@@ -105,6 +105,7 @@ func NewNode(cfg Config, now time.Duration) (*Node, error) {
 		n.peers[ni.ID] = newPeer(ni.ID, ni.Votes)
 	}
 	n.follow.reset()
+	n.master.released = cfg.Released
 	n.notice(LevelInfo, "starting as incarnation "+fmt.Sprintf("%016x", inc), 0, "")
 	return n, nil
 }

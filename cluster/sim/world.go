@@ -18,6 +18,7 @@ func (s *Sim) boot(sn *simNode) {
 	cfg.Rand = nil
 	if b := s.disk[sn.id]; b != nil && !b.corrupt {
 		cfg.Ballot = b.slot.Ballot
+		cfg.Released = b.slot.Master
 	}
 	n, err := cluster.NewNode(cfg, s.now)
 	if err != nil {
