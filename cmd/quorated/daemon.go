@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/cluster"
+	"github.com/quorate/quorate/conf"
+	"github.com/quorate/quorate/netheart"
+	"github.com/quorate/quorate/quorumdisk"
+)
+
+// tickEvery is how often the loop ticks the brain; every timeout in
+// cluster.conf is a multiple of it or much larger.
+const tickEvery = 10 * time.Millisecond
+
+// leaveTimeout bounds a graceful leave on SIGTERM.
+const leaveTimeout = 2 * time.Second
+
+// daemon wires the real adapters to one cluster.Node, in one loop.
+type daemon struct {
+	conf   *conf.Cluster
+	self   *conf.Node
+	opts   options
+	log    *slog.Logger
+	start  time.Time
+	node   *cluster.Node
+	disk   *quorumdisk.Disk
+	net    *netheart.Transport
+	server *api.Server
+	web    *http.Server
+
+	diskReqs chan cluster.Action
+	diskDone chan cluster.Event
+	statusCh chan chan *api.Status
+}
+
+func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
+	self := c.NodeByName(o.node)
+	if self == nil {
+		return nil, fmt.Errorf("%s has no <clusternode name=%q>; pass -n with one of its node names", o.config, o.node)
+	}
+	d := &daemon{conf: c, self: self, opts: o, log: log.With("node", self.Name), start: time.Now(),
+		diskReqs: make(chan cluster.Action, 1), diskDone: make(chan cluster.Event, 1), statusCh: make(chan chan *api.Status)}
+	var err error
+	if d.disk, err = openQuorumDisk(c, d.log); err != nil {
+		return nil, err
+	}
+	cfg := brainConfig(c, self)
+	if s, err := d.disk.ReadSlot(cluster.NodeID(self.ID)); err == nil {
+		// Disk Paxos needs our promises to outlive this incarnation, and a
+		// master's evictions must outlive its crash.
+		cfg.Ballot, cfg.Released = s.Ballot, s.Master
+	}
+	if d.node, err = cluster.NewNode(cfg, 0); err != nil {
+		d.disk.Close()
+		return nil, err
+	}
+	if d.net, err = openTransport(c, self, cfg.Incarnation, d.log); err != nil {
+		d.disk.Close()
+		return nil, err
+	}
+	if d.server, err = api.NewServer(o.socket, d, d.log); err != nil {
+		d.disk.Close()
+		d.net.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// brainConfig translates cluster.conf into the state machine's Config.
+func brainConfig(c *conf.Cluster, self *conf.Node) cluster.Config {
+	cfg := cluster.Config{Self: cluster.NodeID(self.ID), QdiskVotes: c.Quorumd.Votes,
+		ExpectedVotes: c.CMAN.ExpectedVotes, TwoNode: c.CMAN.TwoNode,
+		Heartbeat: c.Totem.Heartbeat, Token: c.Totem.Token, Interval: c.Quorumd.Interval,
+		TKO: c.Quorumd.TKO, TKOUp: c.Quorumd.TKOUp, IOTimeout: c.Quorumd.IOTimeout,
+		LeaseTimeout: c.Quorumd.LeaseTimeout, ConfigVersion: c.ConfigVersion, Incarnation: randomUint64()}
+	for _, n := range c.Nodes {
+		cfg.Nodes = append(cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(n.ID), Name: n.Name, Votes: n.Votes})
+	}
+	return cfg
+}
+
+func randomUint64() uint64 {
+	var b [8]byte
+	for {
+		rand.Read(b[:])
+		if v := binary.LittleEndian.Uint64(b[:]); v != 0 {
+			return v
+		}
+	}
+}
+
+// openQuorumDisk finds the quorum disk by device or label, and checks (or
+// stamps) that it belongs to this cluster. It never writes to a disk of
+// another cluster.
+func openQuorumDisk(c *conf.Cluster, log *slog.Logger) (*quorumdisk.Disk, error) {
+	path := c.Quorumd.Device
+	if path == "" {
+		found, err := quorumdisk.FindByLabel(c.Quorumd.Label, log)
+		if err != nil {
+			return nil, fmt.Errorf("looking for the quorum disk labelled %q: %w", c.Quorumd.Label, err)
+		}
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("no quorum disk labelled %q on this machine's block devices; label one with 'mkqdisk -c DEVICE -l %s' or set <quorumd device=\"...\">", c.Quorumd.Label, c.Quorumd.Label)
+		case 1:
+			path = found[0].Device
+		default:
+			return nil, fmt.Errorf("%d devices carry the quorum disk label %q (%s, %s, …); set <quorumd device=\"...\"> to choose one", len(found), c.Quorumd.Label, found[0].Device, found[1].Device)
+		}
+	}
+	d, err := quorumdisk.Open(path, c.Quorumd.IOTimeout, log)
+	if err != nil {
+		return nil, fmt.Errorf("quorum disk %s: %w", path, err)
+	}
+	if c.Quorumd.Label != "" && d.Header().Label != c.Quorumd.Label {
+		d.Close()
+		return nil, fmt.Errorf("quorum disk %s is labelled %q, cluster.conf expects %q", path, d.Header().Label, c.Quorumd.Label)
+	}
+	err = d.CheckCluster(c.Name)
+	if errors.Is(err, quorumdisk.ErrUnstamped) {
+		err = d.StampCluster(c.Name)
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("quorum disk %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// openTransport binds the heartbeat links of this node.
+func openTransport(c *conf.Cluster, self *conf.Node, inc uint64, log *slog.Logger) (*netheart.Transport, error) {
+	var key []byte
+	if c.Totem.SecAuth {
+		k, err := netheart.LoadKey(c.Totem.Keyfile)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	links := []netheart.Link{{Listen: self.Addr, Peers: map[cluster.NodeID]string{}}}
+	if self.Addr2 != "" {
+		links = append(links, netheart.Link{Listen: self.Addr2, Peers: map[cluster.NodeID]string{}})
+	}
+	for _, n := range c.Nodes {
+		if n.ID == self.ID {
+			continue
+		}
+		links[0].Peers[cluster.NodeID(n.ID)] = n.Addr
+		if len(links) > 1 && n.Addr2 != "" {
+			links[1].Peers[cluster.NodeID(n.ID)] = n.Addr2
+		}
+	}
+	_ = inc
+	return netheart.New(netheart.Config{Cluster: c.Name, Self: cluster.NodeID(self.ID), Key: key, Links: links, Log: log})
+}
+
+// mono is the daemon's monotonic clock as the brain sees it.
+func (d *daemon) mono() time.Duration { return time.Since(d.start) }
+
+// run is the loop: collect I/O results, step or tick the brain, carry out
+// its actions. It returns after a graceful leave when ctx ends.
+func (d *daemon) run(ctx context.Context) error {
+	go d.diskWorker()
+	go func() {
+		if err := d.server.Serve(); err != nil {
+			d.log.Error("control socket stopped", "err", err)
+		}
+	}()
+	if d.opts.http != "" {
+		d.web = &http.Server{Addr: d.opts.http, Handler: api.NewHTTPHandler(d), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := d.web.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("status page stopped", "err", err)
+			}
+		}()
+	}
+	d.log.Info("quorated started", "cluster", d.conf.Name, "config_version", d.conf.ConfigVersion,
+		"quorum_disk", d.disk.Name(), "socket", d.opts.socket, "incarnation", fmt.Sprintf("%016x", d.node.Incarnation()))
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+	done := ctx.Done()
+	var leaveBy <-chan time.Time
+	for {
+		select {
+		case <-done:
+			d.log.Info("leaving the cluster")
+			d.node.Step(d.mono(), cluster.LeaveRequest{})
+			done = nil
+			leaveBy = time.After(leaveTimeout)
+		case <-leaveBy:
+			d.log.Warn("leave not confirmed on the quorum disk in time; exiting anyway")
+			return d.shutdown()
+		case <-ticker.C:
+			d.node.Tick(d.mono())
+		case r, ok := <-d.net.Received():
+			if ok {
+				d.node.Step(d.mono(), cluster.HeartbeatIn{HB: r.Heartbeat})
+			}
+		case ev := <-d.diskDone:
+			d.node.Step(d.mono(), ev)
+		case reply := <-d.statusCh:
+			reply <- d.status()
+		}
+		d.carryOut(d.node.Ready())
+		if leaveBy != nil && d.node.Left() {
+			d.log.Info("left the cluster")
+			return d.shutdown()
+		}
+	}
+}
+
+func (d *daemon) shutdown() error {
+	d.server.Close()
+	if d.web != nil {
+		d.web.Close()
+	}
+	d.net.Close()
+	close(d.diskReqs)
+	return d.disk.Close()
+}
+
+// carryOut performs the brain's actions.
+func (d *daemon) carryOut(actions []cluster.Action) {
+	for _, a := range actions {
+		switch a := a.(type) {
+		case cluster.SendHeartbeat:
+			if err := d.net.Send(a.HB); err != nil {
+				d.log.Debug("heartbeat send failed", "err", err)
+			}
+		case cluster.WriteSlot, cluster.ReadSlots:
+			d.diskReqs <- a // the brain has at most one disk operation outstanding
+		case cluster.Notice:
+			d.log.Log(context.Background(), noticeLevel(a.Level), a.Msg, "peer", a.Node, "reason", a.Reason)
+		}
+	}
+}
+
+func noticeLevel(l cluster.NoticeLevel) slog.Level {
+	return [...]slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}[l]
+}
+
+// diskWorker performs the brain's disk operations one at a time; the
+// quorumdisk.Disk enforces the I/O deadline.
+func (d *daemon) diskWorker() {
+	for a := range d.diskReqs {
+		switch a := a.(type) {
+		case cluster.WriteSlot:
+			d.diskDone <- cluster.WriteDone{Op: a.Op, Err: d.disk.WriteSlot(&a.Slot)}
+		case cluster.ReadSlots:
+			res, err := d.disk.ReadSlots(a.First, a.Last)
+			ev := cluster.ReadDone{Op: a.Op, Err: err}
+			for _, r := range res {
+				sr := cluster.SlotRead{Node: r.Node, Slot: r.Slot, Err: r.Err}
+				if errors.Is(r.Err, quorumdisk.ErrEmpty) {
+					sr.Err = fmt.Errorf("%w: %w", cluster.ErrSlotEmpty, r.Err)
+				}
+				ev.Slots = append(ev.Slots, sr)
+			}
+			d.diskDone <- ev
+		}
+	}
+}
+
+// Status serves the control API; the snapshot is taken inside the loop.
+func (d *daemon) Status(ctx context.Context) (*api.Status, error) {
+	reply := make(chan *api.Status, 1)
+	select {
+	case d.statusCh <- reply:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case s := <-reply:
+		return s, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
