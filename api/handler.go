@@ -28,7 +28,11 @@ func readOnlyRoutes(b Backend, log *slog.Logger) []route {
 
 // controlRoutes are served on the Unix socket only: service operations,
 // fence_node and configuration push go here as the Backend grows.
-func controlRoutes(Backend) []route { return nil }
+func controlRoutes(b Backend) []route {
+	var routes []route
+	routes = append(routes, configRoutes(b, nil)...) // POST /v1/config, GET /v1/config/status
+	return routes
+}
 
 // newHandler routes the read-only endpoints plus extra. Unknown paths and
 // wrong methods get JSON errors like every other failure.

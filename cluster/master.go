@@ -146,7 +146,7 @@ func (n *Node) arbitrate() bool {
 		}
 		if p.heard(n.now, n.cfg.Token) {
 			mine.Add(id)
-		} else {
+		} else if p.cutOff(n.now, &n.cfg) {
 			cut.Add(id)
 		}
 	}
@@ -186,7 +186,7 @@ func (n *Node) judgeMembers() {
 			n.removeMember(id, "gave up membership ("+p.slot.State.String()+")")
 		case !p.diskAlive(n.now, window) && !p.heard(n.now, n.cfg.Token):
 			n.evict(id, EvictDead)
-		case !p.diskAlive(n.now, window):
+		case p.diskLost(n.now, &n.cfg):
 			n.evict(id, EvictDiskLost)
 		}
 	}

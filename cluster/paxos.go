@@ -103,7 +103,7 @@ func (n *Node) candidateRank() (int, bool) {
 		}
 		if p.heard(n.now, n.cfg.Token) {
 			mine.Add(id)
-		} else {
+		} else if p.cutOff(n.now, &n.cfg) {
 			others.Add(id)
 		}
 	}

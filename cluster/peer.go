@@ -39,6 +39,30 @@ func (p *peer) diskAlive(now, window time.Duration) bool {
 	return p.changeAt != never && now-p.changeAt < window
 }
 
+// cutOff reports whether p is alive on the disk but cut off from us on
+// the network: not heard for a token, and its slot went on changing after
+// the last heartbeat for longer than a dying node's last write can lag
+// behind its last heartbeat. Without that evidence a silent node is left
+// to the disk timeout, which tells a dead node from a partitioned one.
+func (p *peer) cutOff(now time.Duration, c *Config) bool {
+	window := time.Duration(c.TKO) * c.Interval
+	if p.heard(now, c.Token) || !p.diskAlive(now, window) {
+		return false
+	}
+	return p.heardAt == never || p.changeAt > p.heardAt+c.Heartbeat+c.Interval+c.IOTimeout
+}
+
+// diskLost reports whether p is heard on the network but its slot stopped:
+// heard for longer after its last slot change than a dying node's last
+// heartbeat can lag behind its last write.
+func (p *peer) diskLost(now time.Duration, c *Config) bool {
+	window := time.Duration(c.TKO) * c.Interval
+	if !p.heard(now, c.Token) || p.diskAlive(now, window) {
+		return false
+	}
+	return p.heardAt > p.changeAt+c.Heartbeat+c.Interval+c.IOTimeout
+}
+
 // running reports whether p's slot says it takes part in the cluster.
 func (p *peer) running() bool {
 	if p.slot == nil {

@@ -44,7 +44,7 @@
 //	offset           size      content
 //	0                4 KiB     header block (KindHeader)
 //	4 KiB            60 KiB    reserved, zero
-//	64 KiB           960 KiB   config area (ConfigAreaOffset/ConfigAreaSize), owned by package conf
+//	64 KiB           960 KiB   config area (ConfigAreaOffset/ConfigAreaSize): copies A and B of cluster.conf, see below
 //	1 MiB            1 MiB     reserved, zero
 //	2 MiB            1 MiB     256 status slots (KindSlot), node n at 2 MiB + (n-1)×4096
 //	3 MiB            3 MiB     256 per-node areas of 12 KiB (NodeAreaOffset), node n at 3 MiB + (n-1)×12288
@@ -132,4 +132,84 @@
 // The largest slot payload is 212 + 12×256 = 3284 bytes, well inside one
 // block (checked at compile time). An empty eviction list and a nil one are
 // the same on disk and decode as nil.
+//
+// # Config area
+//
+// The master stores the accepted cluster.conf here (Disk.WriteConfig),
+// so a node that starts with no or an old local file adopts the cluster's
+// (Disk.ReadConfig), and the configuration survives a restart of the
+// whole cluster. The area holds two copies of 480 KiB (120 blocks): A at
+// 64 KiB, B at 544 KiB. A write goes to the copy that does not hold the
+// newest valid configuration: its key and data blocks first, its header
+// block last, then everything is read back and compared. A crash, a torn
+// block or an I/O error therefore damages at most the copy being written,
+// and readers fall back to the other one, the previous configuration.
+// Readers take the valid copy with the higher config_version, and of two
+// equal versions the one with the higher write counter. Versions never go
+// backwards: WriteConfig refuses a version below the newest valid one, and
+// an equal version unless it is the identical configuration.
+//
+// Every block of a copy is an ordinary KindConfig block (common header
+// above). Block 0 of a copy is its header, payload 104 bytes:
+//
+//	offset  size  field
+//	0       1     role, 1 = copy header
+//	1       1     copy, 0 = A, 1 = B (must match where it sits)
+//	2       1     flags: bit 0 = a cluster key is stored; other bits 0
+//	3       1     reserved, 0
+//	4       2     writer node id, 1..256; 0 = mkqdisk
+//	6       2     reserved, 0
+//	8       8     write counter (one more than the highest of both copies at write time)
+//	16      8     config_version, >= 1
+//	24      8     written: Unix time in nanoseconds, 0 = unknown
+//	32      4     cluster.conf length L, 1..MaxConfigSize (473616)
+//	36      4     key length K, 1..4096 with flags bit 0, else 0
+//	40      32    SHA-256 of the cluster.conf bytes
+//	72      32    SHA-256 of the key, zero without a key
+//
+// Then ceil(K/4048) key blocks and ceil(L/4048) data blocks, each with a
+// payload of 16 bytes plus one chunk of 4048 bytes (the last chunk of the
+// key and of the data may be shorter, never empty):
+//
+//	offset  size  field
+//	0       1     role, 2 = key, 3 = data
+//	1       1     copy, as in the header
+//	2       2     reserved, 0
+//	4       4     index of the chunk, from 0 for the key and for the data
+//	8       8     write counter, must equal the header's
+//	16      n     chunk
+//
+// A copy is valid only when all of its blocks decode, carry the header's
+// copy and write counter in order (else ErrConfigMismatch: an interrupted
+// write) and the SHA-256 sums match. Blocks after the last chunk are not
+// read. Two key blocks are always left free, so the largest cluster.conf
+// is (120-1-2)×4048 = 473616 bytes whether or not a key is stored.
+//
+// # The cluster key on the quorum disk
+//
+// The key is stored in clear. It cannot usefully be "encrypted with
+// itself": whoever must decrypt it needs the key already, and an appliance
+// node that boots with no local secret must read the key from the disk
+// with nothing else to go on. A passphrase on the kernel command line
+// would be readable by every local user in /proc/cmdline, which is weaker
+// than a root-only file, so it is not offered either. Storing the key is
+// optional (mkqdisk --keyfile; the daemon decides), and the threat model
+// is this:
+//
+//   - Anyone who can read the quorum LUN can read the key and forge
+//     heartbeats. Anyone who can write the LUN can already do worse
+//     without the key: fake slots, take the arbiter lease, evict nodes.
+//     So storing the key does not widen who controls membership; it
+//     widens who can read the key from "root on a node" to "root on a
+//     node, or anyone zoned to the LUN". Protect the LUN like
+//     /etc/cluster/authkey: zone and mask it to the cluster nodes only,
+//     and keep the block device root-only (mode 0600 or 0660 root:disk)
+//     on every node.
+//   - The key only authenticates heartbeats (netheart: HMAC-SHA256); no
+//     traffic is encrypted with it, so reading it discloses no data.
+//   - Copies of the LUN (snapshots, backups, a disk sent for repair)
+//     carry the key. Where that matters, do not store it: distribute
+//     /etc/cluster/authkey by hand and leave --keyfile out.
+//   - The SHA-256 sums protect against damage, not against an attacker
+//     who can write the LUN.
 package quorumdisk

@@ -1,0 +1,184 @@
+package fencer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/quorate/quorate/conf"
+)
+
+// plan is everything needed to drive one <device> of a node.
+type plan struct {
+	node, method, device string
+	line                 int // of the <device> in cluster.conf
+	action               Action
+	res                  resolved
+	params               map[string]string // as passed to the agent
+	verify               time.Duration
+}
+
+// runMethod drives the devices in order and stops at the first one that
+// fails; the method succeeds only if all of them succeed.
+func (f *Fencer) runMethod(ctx context.Context, r Request, method string, devs []conf.FenceDeviceRef, forced Action, out *Outcome) (bool, error) {
+	if len(devs) == 0 {
+		return false, configError(ErrConfig, r.Node.Name, method, "", r.Node.Line, "method has no devices", `add <device name="..."/>`)
+	}
+	for _, ref := range devs {
+		if err := f.runDevice(ctx, r, method, ref, forced, out); err != nil {
+			return false, fmt.Errorf("device %s: %w", ref.Name, err)
+		}
+	}
+	return true, nil
+}
+
+// runDevice tries one device, retrying transient failures.
+func (f *Fencer) runDevice(ctx context.Context, r Request, method string, ref conf.FenceDeviceRef, forced Action, out *Outcome) error {
+	p, err := f.plan(r.Cluster, r.Node, method, ref, forced)
+	if err != nil {
+		now := f.opts.Now()
+		a := Attempt{Node: r.Node.Name, Method: method, Device: ref.Name, Agent: p.res.name, Action: p.action,
+			Result: ResultFailed, Err: err.Error(), Started: now}
+		f.finish(a, out)
+		return err
+	}
+	for try := 0; ; try++ {
+		a, err := f.attempt(ctx, p)
+		f.finish(a, out)
+		if err == nil || permanent(err) || try >= f.opts.Retries || ctx.Err() != nil {
+			return err
+		}
+		if sleepCtx(ctx, f.opts.RetryDelay) != nil {
+			return err
+		}
+	}
+}
+
+// plan resolves a <device> reference: its <fencedevice>, merged
+// parameters, action, agent and required parameters. Errors are
+// *ConfigError.
+func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.FenceDeviceRef, forced Action) (plan, error) {
+	p := plan{node: n.Name, method: method, device: ref.Name, line: ref.Line}
+	cfgErr := func(sentinel error, msg, fix string) (plan, error) {
+		return p, configError(sentinel, n.Name, method, ref.Name, ref.Line, msg, fix)
+	}
+	dev := c.FenceDeviceByName(ref.Name)
+	if dev == nil {
+		return cfgErr(ErrConfig, fmt.Sprintf("fence device %q is not defined", ref.Name),
+			fmt.Sprintf(`add <fencedevice name=%q agent="fence_..."/> to <fencedevices>`, ref.Name))
+	}
+	p.res.name = dev.Agent
+	merged := mergeParams(dev.Params, ref.Params)
+	if err := p.setAction(merged, forced); err != nil {
+		return cfgErr(ErrBadParam, err.Error(), `use action="off", "on" or "reboot"`)
+	}
+	res, err := f.resolve(dev.Agent, merged)
+	if err != nil {
+		return cfgErr(sentinelOf(err), strings.TrimPrefix(err.Error(), sentinelOf(err).Error()+": "),
+			fixFor(err, dev))
+	}
+	p.res = res
+	if err := checkParams(res, merged); err != nil {
+		return cfgErr(sentinelOf(err), strings.TrimPrefix(err.Error(), sentinelOf(err).Error()+": "), fixFor(err, dev))
+	}
+	p.params = agentParams(merged, n.Name)
+	p.verify = f.opts.VerifyTimeout
+	if s, ok, err := paramSeconds(merged, "power_timeout"); err != nil {
+		return cfgErr(ErrBadParam, err.Error(), `write power_timeout="20" (seconds)`)
+	} else if ok && s > 0 {
+		p.verify = time.Duration(s * float64(time.Second))
+	}
+	return p, nil
+}
+
+// setAction picks the action: forced, else action= (or the deprecated
+// option=) of the device, else DefaultAction.
+func (p *plan) setAction(params map[string]string, forced Action) error {
+	p.action = forced
+	if p.action == "" {
+		if v, ok := first(params, "action", "option"); ok {
+			p.action = Action(v)
+		}
+	}
+	if p.action == "" {
+		p.action = DefaultAction
+	}
+	if !p.action.valid() {
+		return fmt.Errorf("action %q is not off, on, reboot, status or monitor", p.action)
+	}
+	return nil
+}
+
+// checkParams applies the parameter rules of the agents quorate knows.
+func checkParams(res resolved, params map[string]string) error {
+	if !ipmiAgents[res.name] || res.kind == "custom" {
+		return nil
+	}
+	_, err := parseIPMIParams(params, res.kind == "native")
+	return err
+}
+
+// agentParams is what the agent receives: the merged parameters without
+// quorate's own (native) and the action (sent separately), plus
+// nodename= (fenced always passed it; port= still wins in the agents).
+func agentParams(merged map[string]string, node string) map[string]string {
+	out := make(map[string]string, len(merged)+1)
+	for k, v := range merged {
+		switch k {
+		case "action", "option", paramNative:
+			continue
+		}
+		out[k] = v
+	}
+	if _, ok := out["nodename"]; !ok {
+		out["nodename"] = node
+	}
+	return out
+}
+
+func sentinelOf(err error) error {
+	for _, s := range []error{ErrUnknownAgent, ErrMissingParam, ErrBadParam, ErrConfig} {
+		if errors.Is(err, s) {
+			return s
+		}
+	}
+	return ErrConfig
+}
+
+func fixFor(err error, dev *conf.FenceDevice) string {
+	at := fmt.Sprintf("<fencedevice name=%q> (line %d) or the <device>", dev.Name, dev.Line)
+	switch {
+	case errors.Is(err, ErrUnknownAgent):
+		return "install fence-agents or correct agent= of " + at
+	case errors.Is(err, ErrMissingParam):
+		return "add it to " + at
+	}
+	return "correct it in " + at
+}
+
+// finish stamps, logs and records an attempt.
+func (f *Fencer) finish(a Attempt, out *Outcome) {
+	out.Attempts = append(out.Attempts, a)
+	f.record(a)
+	args := []any{"node", a.Node, "method", a.Method, "device", a.Device, "agent", a.Agent,
+		"action", string(a.Action), "result", a.Result, "duration", a.Duration}
+	if a.Result == ResultSuccess {
+		f.log.Info("fence device done", args...)
+		f.log.Debug("fence device output", "device", a.Device, "output", a.Output)
+		return
+	}
+	f.log.Error("fence device failed", append(args, "err", a.Err, "output", a.Output)...)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
