@@ -13,13 +13,14 @@ type masterState struct {
 	evictions []Eviction
 	quorate   bool
 	votes     int
+	expected  int
 	demotedAt time.Duration
 	released  *MasterRecord // last record of the generation we gave up, kept in our slot
 }
 
 func (m *masterState) record() *MasterRecord {
 	r := &MasterRecord{Generation: m.gen, Members: m.members, Quorate: m.quorate,
-		Votes: uint16(m.votes), Evictions: append([]Eviction(nil), m.evictions...)}
+		Votes: uint16(m.votes), Expected: uint16(m.expected), Evictions: append([]Eviction(nil), m.evictions...)}
 	return r
 }
 
@@ -263,5 +264,5 @@ func (n *Node) updateQuorum() {
 			n.notice(LevelWarn, fmt.Sprintf("quorum lost: %d votes, %d needed", votes, n.cfg.QuorumVotes()), 0, "")
 		}
 	}
-	n.master.quorate, n.master.votes = q, votes
+	n.master.quorate, n.master.votes, n.master.expected = q, votes, n.cfg.Expected()
 }
