@@ -54,6 +54,15 @@ func (d *decoder) qdiskTiming(e *elem, q *Quorumd) {
 	if given && q.LeaseTimeout <= detect {
 		d.add(e, fmt.Sprintf("lease_timeout %s is not longer than interval × tko = %s, so the arbiter lease could lapse while its holder still counts as alive", secs(q.LeaseTimeout), secs(detect)),
 			fmt.Sprintf("set lease_timeout above %s (default interval × (tko+2) = %s), or lower interval or tko", formatDecimal(detect, time.Second), formatDecimal(def, time.Second)))
+		return
+	}
+	// The holder and its followers stop trusting the lease io_timeout +
+	// lease_timeout/10 before it runs out (see package cluster); what is
+	// left must cover two renewals.
+	if left := q.LeaseTimeout - q.IOTimeout - q.LeaseTimeout/10; left < 2*q.Interval {
+		need := (2*q.Interval + q.IOTimeout) * 10 / 9
+		d.add(e, fmt.Sprintf("lease_timeout %s leaves the lease holder %s to renew after the safety margin (io_timeout + lease_timeout/10), less than two intervals", secs(q.LeaseTimeout), secs(left)),
+			fmt.Sprintf("set lease_timeout to at least %s, or lower io_timeout", formatDecimal(need+time.Millisecond, time.Second)))
 	}
 }
 
