@@ -9,27 +9,15 @@ import (
 	"time"
 )
 
-// Configuration distribution endpoints (Unix socket only, registered when
-// the Backend also implements ConfigBackend):
-//
-//	POST /v1/config         body: the whole cluster.conf (Content-Type application/xml),
-//	                        at most MaxConfigBody bytes; 200, body: PushResult
-//	GET  /v1/config/status  200, body: ConfigSync
-//
-// A refused configuration is a verdict, not a failure: it answers 200
-// with Accepted false, a Reason and the validation errors. Errors in the
-// usual sense (400 empty or oversized body, 503 no quorum or not ready,
-// 500) carry the ordinary error body.
-
 // MaxConfigBody is the largest cluster.conf POST /v1/config accepts; it
 // equals conf.MaxSize.
 const MaxConfigBody = 4 << 20
 
 // Reasons for refusing a pushed configuration (PushResult.Reason).
 const (
-	PushInvalid  = "invalid"  // the file does not validate; Errors lists why
-	PushStale    = "stale"    // its config_version is below the cluster's
-	PushConflict = "conflict" // same config_version as the accepted one, other contents: the first accepted wins
+	PushInvalid  = "invalid"   // the file does not validate; Errors lists why
+	PushStale    = "stale"     // its config_version is below the cluster's
+	PushConflict = "conflict"  // same config_version as the accepted one, other contents: the first accepted wins
 	PushTooLarge = "too_large" // it does not fit the quorum disk's config area
 )
 
@@ -73,8 +61,18 @@ type NodeConfig struct {
 }
 
 // ConfigBackend is what a Backend implements to serve the configuration
-// endpoints. The contract of Backend applies (concurrent calls, ctx,
-// *Error codes).
+// endpoints; they are registered, on the Unix socket only, when the
+// Backend passed to NewServer also implements it:
+//
+//	POST /v1/config         body: the whole cluster.conf (Content-Type application/xml),
+//	                        at most MaxConfigBody bytes; 200, body: PushResult
+//	GET  /v1/config/status  200, body: ConfigSync
+//
+// A refused configuration is a verdict, not a failure: it answers 200
+// with Accepted false, a Reason and the validation errors. Failures in
+// the usual sense (400 empty or oversized body, 503 no quorum or not
+// ready, 500) carry the ordinary error body. The contract of Backend
+// applies (concurrent calls, ctx, *Error codes).
 type ConfigBackend interface {
 	// PushConfig validates data, a whole cluster.conf, and submits it to
 	// the cluster. It returns once the master has accepted (stored) or

@@ -412,3 +412,29 @@ func (n *Node) afterRead(full bool) {
 		n.followerCycle(full)
 	}
 }
+
+// NextTick is the latest time the daemon may call Tick next without
+// missing anything due: a heartbeat, a disk cycle, or the lapse of the
+// node's own lease or disk health. Events arriving earlier are stepped as
+// they come.
+func (n *Node) NextTick() time.Duration {
+	next := n.hbNext
+	if n.pending == nil && n.nextCycle < next {
+		next = n.nextCycle
+	}
+	window := time.Duration(n.cfg.TKO) * n.cfg.Interval
+	if n.lastOkWrite != never {
+		if d := n.lastOkWrite + window + time.Millisecond; d > n.now && d < next {
+			next = d
+		}
+		if n.role == roleMaster {
+			if d := n.lastOkWrite + n.cfg.LeaseTimeout - n.cfg.Margin(); d > n.now && d < next {
+				next = d
+			}
+		}
+	}
+	if next < n.now {
+		next = n.now
+	}
+	return next
+}

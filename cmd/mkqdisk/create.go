@@ -26,6 +26,16 @@ func (c *cli) create(ctx context.Context, o options) error {
 			return usageErrorf("--cluster: %v", err)
 		}
 	}
+	sd, err := loadSeed(&o)
+	if err != nil {
+		return err
+	}
+	if sd != nil && o.cluster == "" {
+		if err := quorumdisk.ValidateClusterName(sd.name); err != nil {
+			return fmt.Errorf("--config %s: its cluster name cannot be stamped on the disk: %w", o.config, err)
+		}
+		o.cluster = sd.name
+	}
 	if _, err := os.Stat(o.create); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s does not exist; give a block device, or create a file first: truncate -s 16M %s",
 			o.create, o.create)
@@ -42,6 +52,9 @@ func (c *cli) create(ctx context.Context, o options) error {
 	}
 	fmt.Fprintf(c.stdout, "mkqdisk: initialised quorum disk ")
 	printHeader(c.stdout, o.create, h)
+	if sd != nil {
+		return c.store(o.create, sd)
+	}
 	return nil
 }
 

@@ -22,8 +22,9 @@ const (
 var scanDevices = quorumdisk.Scan
 
 const usage = `usage:
-  mkqdisk -c DEVICE -l LABEL [--cluster NAME] [--force]
-                           initialise DEVICE as a quorum disk
+  mkqdisk -c DEVICE -l LABEL [--cluster NAME] [--force] [--config FILE [--keyfile FILE]]
+                           initialise DEVICE as a quorum disk, optionally storing
+                           cluster.conf (and the cluster key) in its config area
   mkqdisk -L [--json]      list quorum disks on this machine's block devices
   mkqdisk -f LABEL [--json]
                            print the device(s) holding the quorum disk LABEL
@@ -37,6 +38,7 @@ type options struct {
 	create, label, cluster string
 	force, list, json, v   bool
 	find, dump             string
+	config, keyfile        string
 }
 
 // cli carries the output streams and the logger of one Run.
@@ -87,6 +89,8 @@ func parse(args []string, stderr io.Writer) (options, int) {
 	fs.StringVar(&o.label, "l", "", "`LABEL` to write with -c (at most 127 bytes)")
 	fs.StringVar(&o.cluster, "cluster", "", "cluster `NAME` to stamp with -c (default: the first node to join stamps it)")
 	fs.BoolVar(&o.force, "force", false, "with -c: overwrite another quorum disk, live-looking slots or other data")
+	fs.StringVar(&o.config, "config", "", "with -c: validate cluster.conf `FILE` and store it in the config area")
+	fs.StringVar(&o.keyfile, "keyfile", "", "with --config: also store the cluster key `FILE` (e.g. /etc/cluster/authkey)")
 	fs.BoolVar(&o.list, "L", false, "list quorum disks")
 	fs.StringVar(&o.find, "f", "", "print the device(s) with quorum disk `LABEL`")
 	fs.StringVar(&o.dump, "d", "", "dump the quorum disk on `DEVICE`")
@@ -125,8 +129,10 @@ func (o options) check(nargs int) string {
 		return "give exactly one of -c, -L, -f, -d"
 	case o.create != "" && o.label == "":
 		return "-c needs a label: -l LABEL"
-	case o.create == "" && (o.label != "" || o.cluster != "" || o.force):
-		return "-l, --cluster and --force go with -c"
+	case o.create == "" && (o.label != "" || o.cluster != "" || o.force || o.config != ""):
+		return "-l, --cluster, --force and --config go with -c"
+	case o.keyfile != "" && o.config == "":
+		return "--keyfile goes with --config"
 	case o.create != "" && o.json:
 		return "--json goes with -L, -f or -d"
 	}

@@ -17,9 +17,9 @@ import (
 	"github.com/quorate/quorate/quorumdisk"
 )
 
-// tickEvery is how often the loop ticks the brain; every timeout in
-// cluster.conf is a multiple of it or much larger.
-const tickEvery = 10 * time.Millisecond
+// maxTickGap bounds the wait between two ticks of the brain; it usually
+// wakes earlier, when the brain's next deadline (NextTick) is due.
+const maxTickGap = 100 * time.Millisecond
 
 // leaveTimeout bounds a graceful leave on SIGTERM.
 const leaveTimeout = 2 * time.Second
@@ -185,8 +185,8 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.log.Info("quorated started", "cluster", d.conf.Name, "config_version", d.conf.ConfigVersion,
 		"quorum_disk", d.disk.Name(), "socket", d.opts.socket, "incarnation", fmt.Sprintf("%016x", d.node.Incarnation()))
-	ticker := time.NewTicker(tickEvery)
-	defer ticker.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	done := ctx.Done()
 	var leaveBy <-chan time.Time
 	for {
@@ -199,7 +199,7 @@ func (d *daemon) run(ctx context.Context) error {
 		case <-leaveBy:
 			d.log.Warn("leave not confirmed on the quorum disk in time; exiting anyway")
 			return d.shutdown()
-		case <-ticker.C:
+		case <-timer.C:
 			d.node.Tick(d.mono())
 		case r, ok := <-d.net.Received():
 			if ok {
@@ -208,14 +208,23 @@ func (d *daemon) run(ctx context.Context) error {
 		case ev := <-d.diskDone:
 			d.node.Step(d.mono(), ev)
 		case reply := <-d.statusCh:
+			d.node.Tick(d.mono())
 			reply <- d.status()
 		}
 		d.carryOut(d.node.Ready())
+		timer.Reset(d.untilNextTick())
 		if leaveBy != nil && d.node.Left() {
 			d.log.Info("left the cluster")
 			return d.shutdown()
 		}
 	}
+}
+
+// untilNextTick is how long the loop may sleep before the brain's next
+// deadline (a millisecond late, so the deadline has surely passed).
+func (d *daemon) untilNextTick() time.Duration {
+	wait := d.node.NextTick() - d.mono() + time.Millisecond
+	return max(time.Millisecond, min(wait, maxTickGap))
 }
 
 func (d *daemon) shutdown() error {

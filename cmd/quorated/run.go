@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/quorate/quorate/api"
@@ -21,6 +22,7 @@ type options struct {
 	socket   string
 	http     string
 	logLevel string
+	cpuProf  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -32,6 +34,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.socket, "socket", "", "control socket (default $QUORATE_SOCKET or "+api.DefaultSocket+")")
 	fs.StringVar(&o.http, "http", "", "also serve the read-only status page on this TCP address, e.g. 127.0.0.1:8084")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to this file until exit (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -67,6 +70,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			fmt.Fprintln(stderr, "quorated:", err)
+			return 1
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	c, err := conf.Load(o.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "quorated: refusing to start: %v\n", err)
