@@ -13,6 +13,7 @@ type NodeInfo struct {
 	ID    NodeID
 	Name  string
 	Votes int
+	Fence bool // has power or fabric fence methods in cluster.conf
 }
 
 // Config is everything a Node needs. Times are durations on the node's
@@ -34,6 +35,15 @@ type Config struct {
 	// LeaseTimeout is how long a master's slot must stand still, on an
 	// observer's clock, before the observer may start a ballot.
 	LeaseTimeout time.Duration
+
+	// PostFailDelay is how long the master waits after evicting a node
+	// before fencing it (fence_daemon post_fail_delay).
+	PostFailDelay time.Duration
+	// WatchdogTimeout, when set, says every node runs a hardware watchdog
+	// that resets it this long after it stops petting (on eviction, lost
+	// quorum or a dead disk): an eviction notice then counts as a fence once
+	// that long (plus the margin) has passed since it reached the disk.
+	WatchdogTimeout time.Duration
 
 	Incarnation uint64 // random per daemon start; 0 draws one from Rand
 	// Ballot is the node's Disk Paxos block as found in its slot at start:

@@ -45,6 +45,21 @@ var ErrSlotEmpty = errors.New("slot never written")
 // The caller must have stopped the node's services first.
 type LeaveRequest struct{}
 
+// FenceDone reports the end of a FenceNode action.
+type FenceDone struct {
+	Node        NodeID
+	Incarnation uint64
+	OK          bool
+	Method      string // what did it: the method name, "watchdog", …
+	Err         string
+}
+
+// FenceRequest is an operator asking the master to fence a node by hand
+// (fence_node). Only the master acts on it.
+type FenceRequest struct{ Node NodeID }
+
+func (FenceDone) isEvent()    {}
+func (FenceRequest) isEvent() {}
 func (HeartbeatIn) isEvent()  {}
 func (WriteDone) isEvent()    {}
 func (ReadDone) isEvent()     {}
@@ -89,6 +104,19 @@ const (
 	LevelError
 )
 
+// FenceNode asks the daemon to fence one incarnation of a node through its
+// configured methods and to report FenceDone. Only a valid master emits it,
+// right after a read of every slot; the daemon checks the lease once more
+// before it starts.
+type FenceNode struct {
+	Node        NodeID
+	Incarnation uint64
+	Reason      EvictReason
+	Attempt     int
+	Generation  uint64
+}
+
+func (FenceNode) isAction()     {}
 func (SendHeartbeat) isAction() {}
 func (WriteSlot) isAction()     {}
 func (ReadSlots) isAction()     {}

@@ -59,6 +59,12 @@ func (n *Node) becomeMaster(gen uint64) {
 	}
 	m.evictions = n.allEvictions()
 	n.master = m
+	n.fences = nil
+	for _, e := range m.evictions {
+		if !e.Fenced {
+			n.startFence(e.Node, e.Incarnation, e.Reason) // a fence the last master owed
+		}
+	}
 	n.state = StateMember
 	n.setNote(fmt.Sprintf("master, generation %d", gen))
 	n.nextCycle = n.now
@@ -130,6 +136,7 @@ func (n *Node) masterCycle() {
 	}
 	n.judgeMembers()
 	n.admitJoiners()
+	n.fenceCycle()
 	n.pruneEvictions()
 	n.updateQuorum()
 }
@@ -228,11 +235,16 @@ func (n *Node) evict(id NodeID, why EvictReason) {
 	inc := n.master.memberInc[id]
 	n.master.members.Remove(id)
 	delete(n.master.memberInc, id)
+	n.addEviction(id, inc, why)
+	n.counters.Evictions++
+	n.notice(LevelError, fmt.Sprintf("evicting node %d: %s", id, why), id, why.String())
+	n.startFence(id, inc, why)
+}
+
+func (n *Node) addEviction(id NodeID, inc uint64, why EvictReason) {
 	if !n.evicted(id, inc) && len(n.master.evictions) < MaxEvictions {
 		n.master.evictions = append(n.master.evictions, Eviction{Node: id, Incarnation: inc, Reason: why})
 	}
-	n.counters.Evictions++
-	n.notice(LevelError, fmt.Sprintf("evicting node %d: %s", id, why), id, why.String())
 }
 
 func (n *Node) removeMember(id NodeID, why string) {
@@ -241,12 +253,12 @@ func (n *Node) removeMember(id NodeID, why string) {
 	n.notice(LevelInfo, fmt.Sprintf("node %d removed from the view: %s", id, why), id, why)
 }
 
-// pruneEvictions forgets notices the victim has acknowledged or outlived.
+// pruneEvictions forgets notices of fenced victims that have restarted.
 func (n *Node) pruneEvictions() {
 	kept := n.master.evictions[:0]
 	for _, e := range n.master.evictions {
 		p := n.peers[e.Node]
-		if p.slot != nil && (p.slot.Incarnation != e.Incarnation || p.slot.State == StateEvicted) {
+		if e.Fenced && n.fences[e.Node] == nil && p.slot != nil && p.slot.Incarnation != e.Incarnation {
 			continue
 		}
 		kept = append(kept, e)

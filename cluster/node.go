@@ -81,6 +81,8 @@ type Node struct {
 	master masterState
 	follow followState
 
+	fences map[NodeID]*fenceOp // fences owed, while master
+
 	actions  []Action
 	counters Counters
 }
@@ -151,6 +153,10 @@ func (n *Node) Step(now time.Duration, ev Event) {
 		n.onReadDone(e)
 	case LeaveRequest:
 		n.onLeave()
+	case FenceDone:
+		n.onFenceDone(e)
+	case FenceRequest:
+		n.onFenceRequest(e)
 	}
 	n.maybeStartCycle()
 }
@@ -437,4 +443,20 @@ func (n *Node) NextTick() time.Duration {
 		next = n.now
 	}
 	return next
+}
+
+// Healthy reports whether the node may pet its hardware watchdog now: it
+// runs normally (joining, or a member that is quorate) and its own slot
+// writes succeed. An evicted, down, leaving or inquorate member stops
+// petting, so the watchdog resets it.
+func (n *Node) Healthy() bool {
+	switch {
+	case n.writeFails > 0:
+		return false
+	case n.state == StateJoining:
+		return true
+	case n.state == StateMember:
+		return n.IsQuorate()
+	}
+	return false
 }

@@ -151,6 +151,7 @@ type Eviction struct {
 	Node        NodeID
 	Incarnation uint64
 	Reason      EvictReason
+	Fenced      bool // the master confirmed the victim fenced
 }
 
 // MasterRecord is the part of a slot that only the lease holder writes. It

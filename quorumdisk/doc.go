@@ -126,7 +126,7 @@
 //	212     12×E    evictions, each:
 //	                  +0  2  node id, 1..256
 //	                  +2  1  reason (cluster.EvictReason)
-//	                  +3  1  reserved, 0
+//	                  +3  1  flags: bit 0 set = the victim was fenced; other bits 0
 //	                  +4  8  incarnation
 //
 // The largest slot payload is 212 + 12×256 = 3284 bytes, well inside one

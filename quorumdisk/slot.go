@@ -11,6 +11,7 @@ const (
 	slotFixedLen   = 164 // without the master record
 	masterFixedLen = 48  // master record without its evictions
 	evictionLen    = 12
+	evictFenced    = 1 // eviction flag: the victim was fenced
 	// maxSlotLen is the payload of a slot with a full master record.
 	maxSlotLen = slotFixedLen + masterFixedLen + cluster.MaxEvictions*evictionLen
 
@@ -98,7 +99,11 @@ func writeMaster(w *writer, m *cluster.MasterRecord) {
 	for _, e := range m.Evictions {
 		w.u16(uint16(e.Node))
 		w.u8(uint8(e.Reason))
-		w.u8(0)
+		var flags uint8
+		if e.Fenced {
+			flags |= evictFenced
+		}
+		w.u8(flags)
 		w.u64(e.Incarnation)
 	}
 }
@@ -180,7 +185,11 @@ func readMaster(r *reader) (*cluster.MasterRecord, error) {
 	m.Quorate = q == 1
 	for range n {
 		e := cluster.Eviction{Node: cluster.NodeID(r.u16()), Reason: cluster.EvictReason(r.u8())}
-		r.zero(1)
+		flags := r.u8()
+		if flags&^evictFenced != 0 {
+			return nil, fmt.Errorf("%w: eviction flags %#x", ErrCorrupt, flags)
+		}
+		e.Fenced = flags&evictFenced != 0
 		e.Incarnation = r.u64()
 		if !validNode(e.Node) {
 			return nil, fmt.Errorf("%w: eviction of node %d", ErrCorrupt, e.Node)

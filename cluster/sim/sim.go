@@ -133,6 +133,7 @@ type simNode struct {
 	eioTill   time.Duration
 	boot      uint64 // boot count; events of an earlier boot are dropped
 	rebooting uint64 // boot whose post-eviction reboot is scheduled
+	lastPet   time.Duration
 	counters  cluster.Counters
 }
 
@@ -180,8 +181,12 @@ func New(opt Options) *Sim {
 	if s.cfg.QdiskVotes < 1 {
 		s.cfg.QdiskVotes = 1
 	}
+	fenced := s.rng.IntN(4) != 0 // most seeds power-fence; the rest rely on acknowledgements and restarts
+	if s.rng.IntN(2) == 0 {
+		s.cfg.WatchdogTimeout = 500 * time.Millisecond
+	}
 	for i := 1; i <= opt.Nodes; i++ {
-		s.cfg.Nodes = append(s.cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(i), Name: fmt.Sprintf("node%d", i), Votes: 1})
+		s.cfg.Nodes = append(s.cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(i), Name: fmt.Sprintf("node%d", i), Votes: 1, Fence: fenced})
 	}
 	s.res = Result{Seed: opt.Seed, Counters: make([]cluster.Counters, opt.Nodes)}
 	for i := 1; i <= opt.Nodes; i++ {
@@ -281,6 +286,9 @@ func (s *Sim) dispatch(e *event) {
 		return
 	}
 	s.deliver(sn, e)
+	if sn.n.Healthy() {
+		sn.lastPet = s.now
+	}
 }
 
 func (s *Sim) deliver(sn *simNode, e *event) {

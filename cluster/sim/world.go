@@ -27,6 +27,10 @@ func (s *Sim) boot(sn *simNode) {
 	}
 	sn.n, sn.alive, sn.paused, sn.deferred = n, true, false, nil
 	sn.boot++
+	sn.lastPet = s.now
+	if s.cfg.WatchdogTimeout > 0 {
+		s.watchdog(sn, sn.boot)
+	}
 	s.tracef("node %d boots as %016x", sn.id, cfg.Incarnation)
 	s.at(s.now, &event{kind: evTick, node: sn.id, inc: sn.boot})
 	s.drain(sn)
@@ -43,6 +47,8 @@ func (s *Sim) drain(sn *simNode) {
 			s.write(sn, a)
 		case cluster.ReadSlots:
 			s.read(sn, a)
+		case cluster.FenceNode:
+			s.fence(sn, a)
 		case cluster.Notice:
 			if a.Level >= cluster.LevelInfo {
 				s.tracef("node %d: %s", sn.id, a.Msg)
@@ -132,6 +138,9 @@ func (s *Sim) landBlock(b *block) {
 		return
 	}
 	for _, e := range b.slot.Master.Evictions {
+		if v := s.nodes[e.Node-1]; e.Fenced && v.alive && v.n.Incarnation() == e.Incarnation && v.n.State() != cluster.StateEvicted {
+			s.violate("node %d is marked fenced by master %d but still runs as %s", e.Node, b.node, v.n.State())
+		}
 		k := evictKey{e.Node, e.Incarnation}
 		if _, ok := s.evicted[k]; !ok {
 			s.evicted[k] = s.now
@@ -181,5 +190,56 @@ func (s *Sim) rebootEvicted(sn *simNode) {
 			s.tracef("node %d reboots after its eviction", sn.id)
 			s.boot(sn)
 		}
+	}})
+}
+
+// fence carries out a FenceNode like a BMC: usually the victim's power goes
+// off (it crashes) and comes back a little later; sometimes the BMC fails.
+func (s *Sim) fence(by *simNode, a cluster.FenceNode) {
+	if !by.n.MasterAt(s.now) {
+		s.violate("node %d fences node %d without a valid lease", by.id, a.Node)
+		return
+	}
+	victim := s.nodes[a.Node-1]
+	boot := by.boot
+	ok := s.rng.Float64() < 0.8
+	s.at(s.now+s.dur(20*time.Millisecond, 300*time.Millisecond), &event{kind: evFault, act: func() {
+		if ok && victim.alive && victim.n.Incarnation() == a.Incarnation {
+			victim.alive = false
+			s.tracef("fence: node %d powered off", victim.id)
+			s.at(s.now+s.dur(200*time.Millisecond, time.Second), &event{kind: evFault, act: func() {
+				if !victim.alive {
+					s.boot(victim)
+				}
+			}})
+		}
+		if by.alive && by.boot == boot {
+			ev := cluster.FenceDone{Node: a.Node, Incarnation: a.Incarnation, OK: ok, Method: "sim-bmc"}
+			if !ok {
+				ev.Err = "BMC did not answer"
+			}
+			s.at(s.now, &event{kind: evIODone, node: by.id, inc: boot, ev: ev})
+		}
+	}})
+}
+
+// watchdog resets a node that stopped petting for WatchdogTimeout, like
+// the i6300esb: a paused node does not pet either.
+func (s *Sim) watchdog(sn *simNode, boot uint64) {
+	s.at(s.now+50*time.Millisecond, &event{kind: evFault, act: func() {
+		if !sn.alive || sn.boot != boot {
+			return
+		}
+		if s.now-sn.lastPet > s.cfg.WatchdogTimeout {
+			s.tracef("watchdog resets node %d", sn.id)
+			sn.alive = false
+			s.at(s.now+s.dur(200*time.Millisecond, time.Second), &event{kind: evFault, act: func() {
+				if !sn.alive {
+					s.boot(sn)
+				}
+			}})
+			return
+		}
+		s.watchdog(sn, boot)
 	}})
 }
