@@ -31,6 +31,7 @@ func readOnlyRoutes(b Backend, log *slog.Logger) []route {
 func controlRoutes(b Backend) []route {
 	var routes []route
 	routes = append(routes, configRoutes(b, nil)...) // POST /v1/config, GET /v1/config/status
+	routes = append(routes, fenceRoutes(b, nil)...)  // POST /v1/fence
 	return routes
 }
 

@@ -46,21 +46,29 @@ func (f *Fencer) powerOff(ctx context.Context, p plan, tr *transcript) (Status, 
 	}
 	vctx, cancel := context.WithTimeout(ctx, p.verify)
 	defer cancel()
-	var last error
+	last, lastErr := Unknown, error(nil)
 	for {
 		st, err := f.call(vctx, p, ActionStatus, tr)
 		if err == nil && st == Off {
 			return Off, nil
 		}
-		last = err
-		if err == nil {
-			last = fmt.Errorf("device still reports %s", st)
+		if permanent(err) {
+			return st, fmt.Errorf("%w: %w", ErrNotVerified, err)
+		}
+		if vctx.Err() == nil { // a poll cut short by the deadline says nothing
+			last, lastErr = st, err
+			if err == nil {
+				lastErr = fmt.Errorf("device still reports %s", st)
+			}
 		}
 		if sleepCtx(vctx, f.opts.PollInterval) != nil {
 			if ctx.Err() != nil {
-				return st, fmt.Errorf("%w: %v", ErrTimeout, ctx.Err())
+				return last, fmt.Errorf("%w: %v", ErrTimeout, ctx.Err())
 			}
-			return st, fmt.Errorf("%w within %v: %v", ErrNotVerified, p.verify, last)
+			if lastErr == nil {
+				lastErr = errors.New("no status answer")
+			}
+			return last, fmt.Errorf("%w within %v: %v", ErrNotVerified, p.verify, lastErr)
 		}
 	}
 }

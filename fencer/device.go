@@ -13,7 +13,6 @@ import (
 // plan is everything needed to drive one <device> of a node.
 type plan struct {
 	node, method, device string
-	line                 int // of the <device> in cluster.conf
 	action               Action
 	res                  resolved
 	params               map[string]string // as passed to the agent
@@ -60,7 +59,7 @@ func (f *Fencer) runDevice(ctx context.Context, r Request, method string, ref co
 // parameters, action, agent and required parameters. Errors are
 // *ConfigError.
 func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.FenceDeviceRef, forced Action) (plan, error) {
-	p := plan{node: n.Name, method: method, device: ref.Name, line: ref.Line}
+	p := plan{node: n.Name, method: method, device: ref.Name}
 	cfgErr := func(sentinel error, msg, fix string) (plan, error) {
 		return p, configError(sentinel, n.Name, method, ref.Name, ref.Line, msg, fix)
 	}
@@ -71,17 +70,16 @@ func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.Fen
 	}
 	p.res.name = dev.Agent
 	merged := mergeParams(dev.Params, ref.Params)
-	if err := p.setAction(merged, forced); err != nil {
-		return cfgErr(ErrBadParam, err.Error(), `use action="off", "on" or "reboot"`)
-	}
 	res, err := f.resolve(dev.Agent, merged)
 	if err != nil {
-		return cfgErr(sentinelOf(err), strings.TrimPrefix(err.Error(), sentinelOf(err).Error()+": "),
-			fixFor(err, dev))
+		return cfgErr(sentinelOf(err), message(err), fixFor(err, dev))
 	}
 	p.res = res
+	if msg := p.setAction(merged, forced, f.defaultAction(res)); msg != "" {
+		return cfgErr(ErrBadParam, msg, `use action="off", "on" or "reboot"`)
+	}
 	if err := checkParams(res, merged); err != nil {
-		return cfgErr(sentinelOf(err), strings.TrimPrefix(err.Error(), sentinelOf(err).Error()+": "), fixFor(err, dev))
+		return cfgErr(sentinelOf(err), message(err), fixFor(err, dev))
 	}
 	p.params = agentParams(merged, n.Name)
 	p.verify = f.opts.VerifyTimeout
@@ -94,8 +92,9 @@ func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.Fen
 }
 
 // setAction picks the action: forced, else action= (or the deprecated
-// option=) of the device, else DefaultAction.
-func (p *plan) setAction(params map[string]string, forced Action) error {
+// option=) of the device, else def (reboot, or off for a fabric agent,
+// which can never reboot). It returns what is wrong, or "".
+func (p *plan) setAction(params map[string]string, forced, def Action) string {
 	p.action = forced
 	if p.action == "" {
 		if v, ok := first(params, "action", "option"); ok {
@@ -103,12 +102,15 @@ func (p *plan) setAction(params map[string]string, forced Action) error {
 		}
 	}
 	if p.action == "" {
-		p.action = DefaultAction
+		p.action = def
 	}
-	if !p.action.valid() {
-		return fmt.Errorf("action %q is not off, on, reboot, status or monitor", p.action)
+	switch {
+	case !p.action.valid():
+		return fmt.Sprintf("action %q is not off, on, reboot, status or monitor", p.action)
+	case p.action == ActionReboot && def == ActionOff:
+		return fmt.Sprintf("%s is a fabric agent (its metadata has no reboot): it cannot reboot a node; leave action out or use off", p.res.name)
 	}
-	return nil
+	return ""
 }
 
 // checkParams applies the parameter rules of the agents quorate knows.
@@ -136,6 +138,19 @@ func agentParams(merged map[string]string, node string) map[string]string {
 		out["nodename"] = node
 	}
 	return out
+}
+
+// defaultAction is reboot, or off for fabric agents (fence-agents API).
+func (f *Fencer) defaultAction(res resolved) Action {
+	if ea, ok := res.agent.(*ExternalAgent); ok && f.metadata(ea.Path).fabric() {
+		return ActionOff
+	}
+	return DefaultAction
+}
+
+// message is err's text without the leading sentinel text.
+func message(err error) string {
+	return strings.TrimPrefix(err.Error(), sentinelOf(err).Error()+": ")
 }
 
 func sentinelOf(err error) error {

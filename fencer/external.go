@@ -47,19 +47,24 @@ func (a *ExternalAgent) DoOutput(ctx context.Context, action Action, params map[
 		return Unknown, "", fmt.Errorf("%s %s: %w: %v", name, action, ErrTimeout, err)
 	}
 	out := &capBuffer{max: maxOutput}
-	cmd := exec.CommandContext(ctx, a.Path)
-	cmd.Stdin = bytes.NewReader(in)
+	cmd, runErr := runGroup(ctx, a.Path, in, out)
+	text := newRedactor(params).String(out.String())
+	logger(a.Log).Debug("fence agent ran", "agent", name, "action", string(action), "exit", exitCode(cmd))
+	st, err := a.interpret(ctx, name, action, cmd, runErr, text)
+	return st, text, err
+}
+
+// runGroup runs path with stdin in its own process group, output to out;
+// when ctx ends the whole group gets SIGKILL, and a grandchild that keeps
+// the output pipe open cannot block the return by more than a second.
+func runGroup(ctx context.Context, path string, stdin []byte, out *capBuffer) (*exec.Cmd, error) {
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Stdin = bytes.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second // a grandchild holding stdout open cannot block us
-	start := time.Now()
-	runErr := cmd.Run()
-	text := newRedactor(params).String(out.String())
-	logger(a.Log).Debug("fence agent ran", "agent", name, "action", string(action),
-		"exit", exitCode(cmd), "elapsed", time.Since(start))
-	st, err := a.interpret(ctx, name, action, cmd, runErr, text)
-	return st, text, err
+	cmd.WaitDelay = time.Second
+	return cmd, cmd.Run()
 }
 
 // interpret maps the exit status of a finished agent to a Status and error.

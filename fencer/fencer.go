@@ -47,6 +47,7 @@ type Fencer struct {
 	mu      sync.Mutex
 	history []Attempt // ring, oldest first once full
 	next    int
+	meta    map[string]agentMeta // by agent path
 }
 
 // New returns a Fencer with opts, defaults filled in.

@@ -115,7 +115,8 @@ func (r redactor) String(s string) string {
 // encodeStdin writes the fence-agents stdin protocol: "action=A" first,
 // then every parameter as "key=value", one per line, sorted by key. A
 // key or value holding a newline (which would smuggle in another
-// parameter) or a key holding "=" is refused.
+// parameter), a key holding "=" and a key starting with "#" (a comment
+// to the agent) are refused.
 func encodeStdin(action Action, p map[string]string) ([]byte, error) {
 	keys := make([]string, 0, len(p))
 	for k := range p {
@@ -129,7 +130,7 @@ func encodeStdin(action Action, p map[string]string) ([]byte, error) {
 	fmt.Fprintf(&b, "action=%s\n", action)
 	for _, k := range keys {
 		v := p[k]
-		if k == "" || strings.ContainsAny(k, "=\n\r") || strings.ContainsAny(v, "\n\r") {
+		if k == "" || k[0] == '#' || strings.ContainsAny(k, "=\n\r") || strings.ContainsAny(v, "\n\r") {
 			return nil, fmt.Errorf("%w: parameter %q holds a newline or an invalid name", ErrBadParam, k)
 		}
 		fmt.Fprintf(&b, "%s=%s\n", k, v)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // ipmiAgents can be served by the native IPMI client.
@@ -64,7 +65,7 @@ func (f *Fencer) resolve(name string, params map[string]string) (resolved, error
 		return resolved{}, fmt.Errorf("%w: native=\"1\" is only supported for fence_ipmilan, not %s", ErrBadParam, name)
 	}
 	if !found {
-		return resolved{}, fmt.Errorf("%w: %s is not installed in %v; install the fence-agents package or correct agent=", ErrUnknownAgent, name, f.opts.AgentDirs)
+		return resolved{}, fmt.Errorf("%w: %s is not installed in %s", ErrUnknownAgent, name, strings.Join(f.opts.AgentDirs, ":"))
 	}
 	return resolved{agent: &ExternalAgent{Path: path, Log: f.log}, name: name, kind: path}, nil
 }

@@ -106,7 +106,7 @@ func (a *execAgent) checkProgram() error {
 func (a *execAgent) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if p := a.live(); p != nil {
+	if a.live() != nil {
 		return nil
 	}
 	if wait := a.restartDelay - time.Since(time.Unix(0, a.lastCrash.Load())); wait > 0 {
@@ -166,13 +166,17 @@ func (a *execAgent) Status(context.Context) (State, error) {
 
 // Stop sends SIGTERM to the program's process group, SIGKILL after
 // stop_grace (or half the time left, if less), then SIGKILL again to
-// whatever is left of the group.
+// whatever is left of the group. After a crash it kills what the
+// program left in its group.
 func (a *execAgent) Stop(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p := a.live()
+	old, p := a.cur, a.live()
 	a.cur = nil
 	if p == nil {
+		if old != nil {
+			old.signal(unix.SIGKILL) // what the crashed program left in its group
+		}
 		return nil
 	}
 	p.stopping.Store(true)

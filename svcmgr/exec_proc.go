@@ -25,6 +25,7 @@ import (
 // adopted from a pid file (watched through a pidfd).
 type proc struct {
 	pid      int
+	pgid     int           // its process group, 0 when it leads none
 	done     chan struct{} // closed when the process has ended
 	end      string        // how it ended; written before done closes
 	stopping atomic.Bool   // Stop is ending it: not a failure
@@ -59,11 +60,12 @@ func (p *proc) watch() {
 	}
 }
 
-// signal sends sig to the process group (the program leads it), or to
-// the process alone when it does not lead a group.
+// signal sends sig to the program's process group (also after the
+// program itself has ended), or to the process alone when it leads no
+// group.
 func (p *proc) signal(sig unix.Signal) {
-	if pg, err := unix.Getpgid(p.pid); err == nil && pg == p.pid {
-		_ = unix.Kill(-p.pid, sig)
+	if p.pgid > 0 {
+		_ = unix.Kill(-p.pgid, sig)
 		return
 	}
 	if !p.exited() {
@@ -115,7 +117,7 @@ func (a *execAgent) spawn() (*proc, error) {
 		return nil, fmt.Errorf("starting %s: %w", a.argv[0], err)
 	}
 	go logLines(a.env.log(), r)
-	p := &proc{pid: cmd.Process.Pid, done: make(chan struct{}), onExit: a.exited}
+	p := &proc{pid: cmd.Process.Pid, pgid: cmd.Process.Pid, done: make(chan struct{}), onExit: a.exited}
 	p.wait = func() string { return describeExit(cmd.Wait()) }
 	go p.watch()
 	return p, nil
@@ -172,6 +174,9 @@ func adopt(pidfile string, argv []string) *proc {
 		return nil
 	}
 	p := &proc{pid: pid, done: make(chan struct{})}
+	if pg, err := unix.Getpgid(pid); err == nil && pg == pid {
+		p.pgid = pid
+	}
 	p.cancel = func() { wake.Close() }
 	p.wait = func() string { return pollExit(fd, stop) }
 	return p
@@ -195,14 +200,16 @@ func pollExit(fd int, stop *os.File) string {
 	}
 }
 
-// sameCommand reports whether process pid runs argv and is not a zombie.
+// sameCommand reports whether process pid runs argv (possibly behind
+// the interpreter of a #! script, at most two words) and is not a zombie.
 func sameCommand(pid int, argv []string) bool {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || len(raw) == 0 {
 		return false
 	}
 	got := strings.Split(string(bytes.TrimSuffix(raw, []byte{0})), "\x00")
-	if !slices.Equal(got, argv) {
+	extra := len(got) - len(argv)
+	if extra < 0 || extra > 2 || !slices.Equal(got[extra:], argv) {
 		return false
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

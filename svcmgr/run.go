@@ -23,28 +23,53 @@ const outputTail = 512
 // Output goes to an unlinked temporary file, not a pipe, so a daemon the
 // program leaves behind cannot hold run up.
 func run(ctx context.Context, argv, env []string) (int, string, error) {
-	out, err := os.CreateTemp("", "quorate-run-")
-	if err != nil {
-		return 0, "", err
+	code, out, err := execute(ctx, argv, env)
+	if out == nil {
+		return code, "", err
 	}
 	defer out.Close()
+	return code, tail(out), err
+}
+
+// maxOutput bounds what runOutput returns.
+const maxOutput = 1 << 20
+
+// runOutput is run returning all the output (up to maxOutput bytes).
+func runOutput(ctx context.Context, argv, env []string) (int, []byte, error) {
+	code, out, err := execute(ctx, argv, env)
+	if out == nil {
+		return code, nil, err
+	}
+	defer out.Close()
+	data, rerr := io.ReadAll(io.NewSectionReader(out, 0, maxOutput))
+	if err == nil {
+		err = rerr
+	}
+	return code, data, err
+}
+
+func execute(ctx context.Context, argv, env []string) (int, *os.File, error) {
+	out, err := os.CreateTemp("", "quorate-run-")
+	if err != nil {
+		return 0, nil, err
+	}
 	os.Remove(out.Name())
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, "/", out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return 0, "", err
+		out.Close()
+		return 0, nil, err
 	}
 	err = waitOrKill(ctx, cmd)
-	text := tail(out)
 	if errors.Is(err, ErrTimeout) {
-		return -1, text, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+		return -1, out, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return ee.ExitCode(), text, nil
+		return ee.ExitCode(), out, nil
 	}
-	return 0, text, err
+	return 0, out, err
 }
 
 // waitOrKill waits for cmd; if ctx ends first it kills cmd's process

@@ -112,7 +112,6 @@ func Quote(args []string) string {
 	return strings.Join(out, " ")
 }
 
-
 func quoteWord(a string) string {
 	if a == "" {
 		return "''"

@@ -18,13 +18,12 @@ import (
 // safe for concurrent use; Start, Stop, Status and RecoverIndependent run
 // one at a time.
 type Tree struct {
-	svc    string
-	env    Env
-	roots  []*node
-	order  []*node // start order: pre-order, siblings by start level
+	svc     string
+	env     Env
+	order   []*node // start order: pre-order, siblings by start level
 	mu      sync.Mutex
 	started bool // Start succeeded and Stop was not called since
-	events chan Event
+	events  chan Event
 }
 
 // node is one resource of the tree.
@@ -66,7 +65,7 @@ func NewTree(svc conf.Service, c *conf.Cluster, env Env) (*Tree, error) {
 	t.env.ServiceName = svc.Name
 	t.env.Log = t.env.Log.With("service", svc.Name)
 	b := builder{t: t, c: c, seen: map[string]int{}}
-	t.roots = b.list(svc.Children, nil)
+	b.list(svc.Children, nil)
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, err
 	}

@@ -96,7 +96,11 @@ func (t *Tree) call(ctx context.Context, n *node, op string, f func(context.Cont
 	defer cancel()
 	t.env.Log.Debug("resource "+op, "resource", n.id())
 	err := f(ctx)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrTimeout) {
+	switch {
+	case err == nil || ctx.Err() == nil:
+	case errors.Is(err, ErrTimeout):
+		err = fmt.Errorf("after %v: %w", d, err)
+	default:
 		err = fmt.Errorf("%w after %v: %w", ErrTimeout, d, err)
 	}
 	return t.wrap(n, op, err)

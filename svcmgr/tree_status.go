@@ -7,14 +7,15 @@ import (
 
 // ResourceStatus is one resource's state in a Tree.Status report.
 type ResourceStatus struct {
-	ID          string // "type:key", e.g. "ip:10.0.0.5/24"
-	Type        string
-	Key         string
-	Line        int // in cluster.conf
-	State       State
-	Reason      string // why it is failed; empty otherwise
-	Independent int    // __independent_subtree of its subtree root: 0, 1 or 2
-	Benched     bool   // non-critical, left stopped after failing
+	ID     string // "type:key", e.g. "ip:10.0.0.5/24"
+	Type   string
+	Key    string
+	Line   int // in cluster.conf
+	State  State
+	Reason string // why it is failed; empty otherwise
+	// A resource the tree started that is found stopped is Failed.
+	Independent int  // __independent_subtree of its subtree root: 0, 1 or 2
+	Benched     bool // non-critical, left stopped after failing
 }
 
 // Status asks every agent for its state, in start order, and sums them
@@ -59,7 +60,7 @@ func (t *Tree) status(ctx context.Context, n *node) ResourceStatus {
 	case st == Failed:
 		rs.State, rs.Reason = Failed, t.wrap(n, "status", errors.New("failed")).Error()
 	case st == Stopped && n.up.Load():
-		rs.State, rs.Reason = Stopped, t.wrap(n, "status", errors.New("not running, though started")).Error()
+		rs.State, rs.Reason = Failed, t.wrap(n, "status", errors.New("not running, though started")).Error()
 	default:
 		rs.State = st
 	}

@@ -21,7 +21,9 @@ type Event struct {
 // notice by themselves (an exec child exits, a systemd unit turns failed
 // or inactive, a monitored link goes down), so the daemon learns of them
 // at once rather than at its next Status poll. Only resources the tree
-// started and is not stopping are reported. Every call returns the same
+// started and is not stopping are reported: a failure during the
+// resource's own Start (before it returned) shows in Start's error or
+// at the next Status instead. Every call returns the same
 // channel, which is never closed; it holds eventBuffer events, and newer
 // ones are dropped while it is full (the next Status poll still sees
 // them).

@@ -13,6 +13,7 @@ import (
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/cluster"
 	"github.com/quorate/quorate/conf"
+	"github.com/quorate/quorate/fencer"
 	"github.com/quorate/quorate/netheart"
 	"github.com/quorate/quorate/quorumdisk"
 )
@@ -37,8 +38,13 @@ type daemon struct {
 	server *api.Server
 	web    *http.Server
 
+	fencer *fencer.Fencer
+
 	diskReqs chan cluster.Action
 	diskDone chan cluster.Event
+	events   chan cluster.Event // results of background work (fencing)
+	requests chan pendingRequest
+	reqs     requestState
 	statusCh chan chan *api.Status
 }
 
@@ -48,7 +54,13 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 		return nil, fmt.Errorf("%s has no <clusternode name=%q>; pass -n with one of its node names", o.config, o.node)
 	}
 	d := &daemon{conf: c, self: self, opts: o, log: log.With("node", self.Name), start: time.Now(),
-		diskReqs: make(chan cluster.Action, 1), diskDone: make(chan cluster.Event, 1), statusCh: make(chan chan *api.Status)}
+		diskReqs: make(chan cluster.Action, 1), diskDone: make(chan cluster.Event, 1), statusCh: make(chan chan *api.Status),
+		events: make(chan cluster.Event, 16), requests: make(chan pendingRequest),
+		reqs: requestState{pending: map[uint64]*pendingRequest{}, jobs: map[[2]uint64]*masterJob{}}}
+	d.fencer = fencer.New(fencer.Options{Log: d.log})
+	for _, err := range d.fencer.Validate(c) {
+		d.log.Warn("fencing configuration", "err", err)
+	}
 	var err error
 	if d.disk, err = openQuorumDisk(c, d.log); err != nil {
 		return nil, err
@@ -81,9 +93,10 @@ func brainConfig(c *conf.Cluster, self *conf.Node) cluster.Config {
 		ExpectedVotes: c.CMAN.ExpectedVotes, TwoNode: c.CMAN.TwoNode,
 		Heartbeat: c.Totem.Heartbeat, Token: c.Totem.Token, Interval: c.Quorumd.Interval,
 		TKO: c.Quorumd.TKO, TKOUp: c.Quorumd.TKOUp, IOTimeout: c.Quorumd.IOTimeout,
-		LeaseTimeout: c.Quorumd.LeaseTimeout, ConfigVersion: c.ConfigVersion, Incarnation: randomUint64()}
+		LeaseTimeout: c.Quorumd.LeaseTimeout, ConfigVersion: c.ConfigVersion, Incarnation: randomUint64(),
+		PostFailDelay: c.FenceDaemon.PostFailDelay}
 	for _, n := range c.Nodes {
-		cfg.Nodes = append(cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(n.ID), Name: n.Name, Votes: n.Votes})
+		cfg.Nodes = append(cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(n.ID), Name: n.Name, Votes: n.Votes, Fence: len(n.Fence) > 0})
 	}
 	return cfg
 }
@@ -204,13 +217,20 @@ func (d *daemon) run(ctx context.Context) error {
 		case r, ok := <-d.net.Received():
 			if ok {
 				d.node.Step(d.mono(), cluster.HeartbeatIn{HB: r.Heartbeat})
+				d.onExtension(r.Heartbeat.From, r.Ext)
 			}
 		case ev := <-d.diskDone:
 			d.node.Step(d.mono(), ev)
+		case ev := <-d.events:
+			d.node.Step(d.mono(), ev)
+		case p := <-d.requests:
+			d.submit(p)
 		case reply := <-d.statusCh:
 			d.node.Tick(d.mono())
 			reply <- d.status()
 		}
+		d.carryOut(d.node.Ready())
+		d.requestCycle()
 		d.carryOut(d.node.Ready())
 		timer.Reset(d.untilNextTick())
 		if leaveBy != nil && d.node.Left() {
@@ -245,6 +265,8 @@ func (d *daemon) carryOut(actions []cluster.Action) {
 			if err := d.net.Send(a.HB); err != nil {
 				d.log.Debug("heartbeat send failed", "err", err)
 			}
+		case cluster.FenceNode:
+			d.fence(a)
 		case cluster.WriteSlot, cluster.ReadSlots:
 			d.diskReqs <- a // the brain has at most one disk operation outstanding
 		case cluster.Notice:

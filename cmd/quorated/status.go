@@ -13,13 +13,20 @@ func (d *daemon) status() *api.Status {
 	out := &api.Status{Time: time.Now(), Local: d.self.Name, LocalID: d.self.ID,
 		Cluster:  api.ClusterInfo{Name: d.conf.Name, ConfigVersion: d.conf.ConfigVersion, Generation: st.Generation},
 		Quorum:   api.QuorumInfo{Quorate: st.Quorate, Votes: st.Votes, Expected: st.Expected, Quorum: st.Quorum},
-		Services: []api.Service{}, Fencing: []api.FenceEvent{}}
+		Services: []api.Service{}, Fencing: d.fenceHistory()}
+	if out.Fencing == nil {
+		out.Fencing = []api.FenceEvent{}
+	}
 	names := map[cluster.NodeID]string{}
 	for _, n := range d.conf.Nodes {
 		names[cluster.NodeID(n.ID)] = n.Name
 	}
 	for _, p := range st.Peers {
-		m := api.Member{Name: names[p.ID], ID: int(p.ID), Votes: p.Votes, State: memberState(p, st),
+		state := memberState(p, st)
+		if d.node.Fencing(p.ID) {
+			state = "fencing"
+		}
+		m := api.Member{Name: names[p.ID], ID: int(p.ID), Votes: p.Votes, State: state,
 			Local: p.ID == st.Self, Master: p.ID == st.Master && st.Master != 0, Network: p.Heard,
 			Disk: p.DiskAlive, Reason: p.Reason}
 		out.Members = append(out.Members, m)

@@ -26,7 +26,17 @@ type Options struct {
 	Quorumd  string // extra attributes of <quorumd>
 	Totem    string // extra attributes of <totem>
 	NoLoop   bool   // use the image file directly instead of a loop device
-	Log      func(format string, a ...any)
+	// BMC powers each node through its own ipmi_sim: power on starts the
+	// node in a new PID namespace, power off kills it. Nodes get a fence
+	// method "ipmi" through fence_ipmilan (FenceAttrs adds attributes to
+	// each <fencedevice>, e.g. native="1"); FenceXML replaces the
+	// generated <fence> of a node when set.
+	BMC          bool
+	FenceAttrs   string
+	FenceXML     func(n *Node) string
+	FenceDaemon  string // attributes of <fence_daemon>
+	ExtraDevices string // more <fencedevice> elements (BMC mode)
+	Log          func(format string, a ...any)
 }
 
 // Cluster is a running test cluster.
@@ -51,17 +61,28 @@ type Node struct {
 	cmd     *exec.Cmd
 	exited  chan error
 	c       *Cluster
+	bmc     *bmc
+	Fence   string // the <fence> element of this node in cluster.conf
 }
 
 const confTemplate = `<?xml version="1.0"?>
 <cluster name="itest" config_version="1">
   <totem keyfile="{{.Key}}" {{.Totem}}/>
   <quorumd device="{{.Device}}" label="itest" {{.Quorumd}}/>
+  <fence_daemon {{.FenceDaemon}}/>
   <clusternodes>
 {{- range .Nodes}}
-    <clusternode name="{{.Name}}" nodeid="{{.ID}}" addr="127.0.0.1:{{.Port}}"/>
+    <clusternode name="{{.Name}}" nodeid="{{.ID}}" addr="127.0.0.1:{{.Port}}">{{.Fence}}</clusternode>
 {{- end}}
   </clusternodes>
+{{- if .BMC}}
+  <fencedevices>
+{{- range .Nodes}}
+    <fencedevice name="bmc-{{.Name}}" agent="fence_ipmilan" ipaddr="127.0.0.1" ipport="{{bmcport .}}" login="admin" passwd="secret" lanplus="1" cipher="3" power_wait="0" {{$.FenceAttrs}}/>
+{{- end}}
+    {{$.ExtraDevices}}
+  </fencedevices>
+{{- end}}
 {{.Extra}}
 </cluster>
 `
@@ -160,9 +181,18 @@ func (c *Cluster) writeConf() error {
 		return err
 	}
 	defer f.Close()
-	return template.Must(template.New("conf").Parse(confTemplate)).Execute(f, map[string]any{
-		"Key": c.Key, "Device": c.Device, "Nodes": c.Nodes, "Extra": c.Opt.Extra,
-		"Quorumd": c.Opt.Quorumd, "Totem": c.Opt.Totem})
+	for _, n := range c.Nodes {
+		switch {
+		case c.Opt.FenceXML != nil:
+			n.Fence = c.Opt.FenceXML(n)
+		case c.Opt.BMC:
+			n.Fence = fmt.Sprintf(`<fence><method name="ipmi"><device name="bmc-%s"/></method></fence>`, n.Name)
+		}
+	}
+	funcs := template.FuncMap{"bmcport": c.BMCPort}
+	return template.Must(template.New("conf").Funcs(funcs).Parse(confTemplate)).Execute(f, map[string]any{
+		"Key": c.Key, "Device": c.Device, "Nodes": c.Nodes, "Extra": c.Opt.Extra, "BMC": c.Opt.BMC,
+		"Quorumd": c.Opt.Quorumd, "Totem": c.Opt.Totem, "FenceAttrs": c.Opt.FenceAttrs, "FenceDaemon": c.Opt.FenceDaemon, "ExtraDevices": c.Opt.ExtraDevices})
 }
 
 // Start starts every node that is not running.
@@ -189,8 +219,15 @@ func (c *Cluster) Close() {
 	c.cleanup = nil
 }
 
-// Start launches the node's quorated.
+// Start launches the node's quorated (in BMC mode: its BMC, which powers
+// it on; later calls power it on again).
 func (n *Node) Start() error {
+	if n.c.Opt.BMC {
+		if n.bmc == nil {
+			return n.c.startBMC(n)
+		}
+		return n.PowerOn()
+	}
 	logf, err := os.OpenFile(n.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -214,6 +251,9 @@ func (n *Node) Start() error {
 
 // Running reports whether the process is alive.
 func (n *Node) Running() bool {
+	if n.c.Opt.BMC {
+		return n.bmcPid() != 0
+	}
 	if n.cmd == nil {
 		return false
 	}
@@ -228,6 +268,9 @@ func (n *Node) Running() bool {
 
 // Pid is the process id (0 if never started).
 func (n *Node) Pid() int {
+	if n.c.Opt.BMC {
+		return n.bmcPid()
+	}
 	if n.cmd == nil {
 		return 0
 	}
@@ -236,6 +279,13 @@ func (n *Node) Pid() int {
 
 // Signal sends sig to the node's process.
 func (n *Node) Signal(sig syscall.Signal) error {
+	if n.c.Opt.BMC {
+		pid := n.bmcPid()
+		if pid == 0 {
+			return errors.New(n.Name + " is not running")
+		}
+		return syscall.Kill(pid, sig)
+	}
 	if n.cmd == nil {
 		return errors.New(n.Name + " was never started")
 	}
@@ -244,6 +294,14 @@ func (n *Node) Signal(sig syscall.Signal) error {
 
 // Kill sends SIGKILL (SIGCONT first, in case it was stopped) and waits.
 func (n *Node) Kill() {
+	if n.c.Opt.BMC {
+		if pid := n.bmcPid(); pid != 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+			syscall.Kill(pid, syscall.SIGCONT)
+			Until(5*time.Second, 20*time.Millisecond, func() bool { return n.bmcPid() == 0 })
+		}
+		return
+	}
 	if !n.Running() {
 		return
 	}
@@ -254,6 +312,10 @@ func (n *Node) Kill() {
 
 // Wait waits for the process to exit and returns its error.
 func (n *Node) Wait(d time.Duration) (error, bool) {
+	if n.c.Opt.BMC {
+		_, ok := Until(d, 20*time.Millisecond, func() bool { return n.bmcPid() == 0 })
+		return nil, ok
+	}
 	if n.cmd == nil {
 		return nil, true
 	}

@@ -1,0 +1,162 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// bmc is one OpenIPMI ipmi_sim whose chassis power is a node: power on
+// starts the node's quorated inside a new PID namespace, power off kills
+// that namespace and every process in it, like a power cut.
+type bmc struct {
+	port int
+	dir  string
+	sim  *exec.Cmd
+}
+
+// BMCPort is the IPMI port of node n's simulated BMC.
+func (c *Cluster) BMCPort(n *Node) int { return c.Opt.BasePort + 3400 + n.ID }
+
+// startBMC writes the simulator's configuration and starts it; with
+// startnow the node powers on at once.
+func (c *Cluster) startBMC(n *Node) error {
+	if _, err := exec.LookPath("ipmi_sim"); err != nil {
+		return errors.New("ipmi_sim not installed (apt-get install openipmi)")
+	}
+	b := &bmc{port: c.BMCPort(n), dir: filepath.Join(c.Dir, "bmc", n.Name)}
+	if err := os.MkdirAll(filepath.Join(b.dir, "state"), 0o755); err != nil {
+		return err
+	}
+	payload := fmt.Sprintf("%s -c %s -n %s --socket %s >>%s 2>&1",
+		filepath.Join(c.Opt.Bin, "quorated"), c.Conf, n.Name, n.Socket, n.LogPath)
+	start := fmt.Sprintf("unshare --pid --fork --kill-child --mount-proc sh -c '%s'", payload)
+	lan := fmt.Sprintf(`name "%s"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 %d
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcd%02x
+  endlan
+  serial 15 127.0.0.1 %d codec VM
+  startcmd "%s"
+  startnow true
+  poweroff_wait 0
+  kill_wait 1
+  user 2 true  "admin" "secret" admin 10 none md2 md5 straight
+`, n.Name, b.port, n.ID, b.port+100, start)
+	emu := "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n"
+	if err := os.WriteFile(filepath.Join(b.dir, "lan.conf"), []byte(lan), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(b.dir, "node.emu"), []byte(emu), 0o644); err != nil {
+		return err
+	}
+	out, _ := os.Create(filepath.Join(b.dir, "sim.out"))
+	b.sim = exec.Command("ipmi_sim", "-n", "-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "node.emu"), "-s", filepath.Join(b.dir, "state"))
+	b.sim.Stdout, b.sim.Stderr = out, out
+	b.sim.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := b.sim.Start(); err != nil {
+		return err
+	}
+	n.bmc = b
+	c.cleanup = append(c.cleanup, func() { b.stop() })
+	if _, ok := Until(10*time.Second, 100*time.Millisecond, func() bool { _, err := n.Power(); return err == nil }); !ok {
+		return fmt.Errorf("BMC of %s did not answer on port %d", n.Name, b.port)
+	}
+	return nil
+}
+
+// stop kills the simulator and the node it powers (the payload survives
+// a killed ipmi_sim, so it is killed first).
+func (b *bmc) stop() {
+	if b.sim == nil || b.sim.Process == nil {
+		return
+	}
+	for _, pid := range childrenOf(b.sim.Process.Pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	b.sim.Process.Kill()
+	b.sim.Wait()
+	b.sim = nil
+}
+
+// Power asks the node's BMC for its chassis power state ("on"/"off").
+func (n *Node) Power() (string, error) {
+	out, err := n.ipmitool("chassis", "power", "status")
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(out, "is on") {
+		return "on", nil
+	}
+	return "off", nil
+}
+
+// PowerOn turns the node's chassis power on through its BMC.
+func (n *Node) PowerOn() error {
+	_, err := n.ipmitool("chassis", "power", "on")
+	return err
+}
+
+func (n *Node) ipmitool(args ...string) (string, error) {
+	if n.bmc == nil {
+		return "", errors.New(n.Name + " has no BMC")
+	}
+	base := []string{"-I", "lanplus", "-H", "127.0.0.1", "-p", strconv.Itoa(n.bmc.port), "-U", "admin", "-P", "secret", "-C", "3"}
+	out, err := exec.Command("ipmitool", append(base, args...)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("ipmitool %v: %v: %s", args, err, out)
+	}
+	return string(out), nil
+}
+
+// bmcPid finds the quorated that node n's BMC powers (0 if none).
+func (n *Node) bmcPid() int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		args := strings.Split(string(cmd), "\x00")
+		if len(args) > 4 && strings.HasSuffix(args[0], "/quorated") && args[2] == n.c.Conf && args[4] == n.Name {
+			return pid
+		}
+	}
+	return 0
+}
+
+func childrenOf(ppid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		s := string(b)
+		if i := strings.LastIndexByte(s, ')'); i > 0 {
+			f := strings.Fields(s[i+2:])
+			if len(f) > 1 {
+				if p, _ := strconv.Atoi(f[1]); p == ppid {
+					out = append(out, pid)
+					out = append(out, childrenOf(pid)...)
+				}
+			}
+		}
+	}
+	return out
+}
