@@ -4,7 +4,9 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -194,4 +196,72 @@ func TestFenceNodeByHandFromAnotherNode(t *testing.T) {
 	if _, err := c.WaitFormed(20 * time.Second); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTwoNodeSplitExactlyOneSideFences cuts the network between the two
+// nodes of a two-node cluster, again and again: each time exactly one
+// node (the lease holder) fences the other, and the survivor stays quorate.
+// QUORATE_SPLIT_TRIALS sets the number of rounds (make bench runs 100).
+func TestTwoNodeSplitExactlyOneSideFences(t *testing.T) {
+	trials := 5
+	if s := os.Getenv("QUORATE_SPLIT_TRIALS"); s != "" {
+		trials, _ = strconv.Atoi(s)
+	}
+	c, _ := startFenced(t, harness.Options{Nodes: 2, BasePort: 5900, Totem: ``, Extra: `<cman two_node="1" expected_votes="1"/>`})
+	for i := 0; i < trials; i++ {
+		master, err := c.WaitFormed(30 * time.Second)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		before := map[string]int{}
+		for _, n := range c.Nodes {
+			before[n.Name] = len(fenceHistory(n))
+		}
+		if err := c.Isolate(c.Nodes[i%2]); err != nil {
+			t.Skipf("iptables: %v", err)
+		}
+		var fencer, fenced string
+		_, ok := harness.Until(30*time.Second, 20*time.Millisecond, func() bool {
+			for _, n := range c.Nodes {
+				h := fenceHistory(n)
+				for _, f := range h[min(before[n.Name], len(h)):] {
+					if f.Result == "success" {
+						fencer, fenced = n.Name, f.Node
+						return true
+					}
+				}
+			}
+			return false
+		})
+		harness.Heal()
+		if !ok {
+			t.Fatalf("round %d: nobody fenced after the split:\n%s", i, c.Describe())
+		}
+		if fencer != master || fenced == master {
+			t.Fatalf("round %d: %s fenced %s, but %s held the lease", i, fencer, fenced, master)
+		}
+		for _, n := range c.Nodes {
+			if n.Name != fencer && len(fenceHistory(n)) > before[n.Name] {
+				t.Fatalf("round %d: both sides fenced (%s too)", i, n.Name)
+			}
+		}
+		if st, err := c.Node(master).Status(); err != nil || !st.Quorum.Quorate {
+			t.Fatalf("round %d: the survivor %s is not quorate", i, master)
+		}
+	}
+	t.Logf("%d of %d splits: exactly one side fenced the other", trials, trials)
+}
+
+func fenceHistory(n *harness.Node) []api.FenceEvent {
+	st, err := n.Status()
+	if err != nil {
+		return nil
+	}
+	var out []api.FenceEvent
+	for _, f := range st.Fencing {
+		if f.Result == "success" || f.Result == "failed" || f.Result == "timeout" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -40,7 +40,8 @@ func processBench(trials int, idle time.Duration) error {
 	printDist("kill -9 of a member -> master shows it offline", kill)
 	printDist("kill -9 of the master -> new master, old one offline", killMaster)
 	printDist("iptables cut of a member -> evicted and obeyed", part)
-	return nil
+	c.Close()
+	return fenceBench(trials)
 }
 
 // detectionBench kills a non-master member (and, alternately, the master)

@@ -22,13 +22,17 @@ func (d *daemon) status() *api.Status {
 		names[cluster.NodeID(n.ID)] = n.Name
 	}
 	for _, p := range st.Peers {
-		state := memberState(p, st)
+		state, reason := memberState(p, st), p.Reason
 		if d.node.Fencing(p.ID) {
-			state = "fencing"
+			if cn := d.conf.NodeByID(int(p.ID)); cn != nil && len(cn.Fence) > 0 {
+				state = "fencing"
+			} else {
+				reason += "; not fenced: it has no fence method (its services wait until it restarts)"
+			}
 		}
 		m := api.Member{Name: names[p.ID], ID: int(p.ID), Votes: p.Votes, State: state,
 			Local: p.ID == st.Self, Master: p.ID == st.Master && st.Master != 0, Network: p.Heard,
-			Disk: p.DiskAlive, Reason: p.Reason}
+			Disk: p.DiskAlive, Reason: reason}
 		out.Members = append(out.Members, m)
 	}
 	qd := api.QuorumDisk{State: "offline", Master: names[st.Master], Label: d.conf.Quorumd.Label,
