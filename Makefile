@@ -40,6 +40,8 @@ demo-stop:
 
 bench: build
 	$(GO) run ./cmd/quorate-bench
+	@if [ "$$(id -u)" = 0 ]; then \
+	  QUORATE_SPLIT_TRIALS=100 $(GO) test -tags integration -count=1 -run TestTwoNodeSplit -v ./integration | grep -E 'splits|FAIL|ok'; fi
 
 clean:
 	rm -rf $(BIN) out
