@@ -45,6 +45,9 @@
 //	  io_timeout                     interval                s, > 0, at most interval
 //	  lease_timeout                  interval*(tko+2)        s, more than interval*tko
 //	  min_score                      0 (automatic)           at most the sum of heuristic scores
+//	  watchdog                       none                    hardware watchdog device every node pets while healthy
+//	  watchdog_timeout               5                       s, whole, 1..3600; an eviction notice counts as a fence
+//	                                                         lease_timeout + watchdog_timeout + margin after it was written
 //	  <heuristic>                    any number
 //	    program                      required                run with sh -c; exit 0 = pass
 //	    score                        1                       1..1000

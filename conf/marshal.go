@@ -145,6 +145,8 @@ func (q Quorumd) tree(nodes int) *node {
 	n.setIf(q.IOTimeout != q.Interval, "io_timeout", sec(q.IOTimeout))
 	n.setIf(q.LeaseTimeout != q.Interval*time.Duration(q.TKO+2), "lease_timeout", sec(q.LeaseTimeout))
 	n.setIf(q.MinScore != 0, "min_score", itoa(q.MinScore))
+	n.setIf(q.Watchdog != "", "watchdog", q.Watchdog)
+	n.setIf(q.WatchdogTimeout != DefaultWatchdogTimeout*time.Second, "watchdog_timeout", itoa(int(q.WatchdogTimeout/time.Second)))
 	for _, h := range q.Heuristics {
 		hn := el("heuristic", "program", h.Program)
 		hn.setIf(h.Score != 1, "score", itoa(h.Score))

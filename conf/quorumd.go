@@ -30,8 +30,18 @@ func (d *decoder) quorumd(root, e *elem, nodes int) Quorumd {
 	q.MasterWins = d.boolean(e, "master_wins", false)
 	q.Heuristics = d.heuristics(e, q)
 	d.minScore(e, &q)
+	q.Watchdog, _ = e.attr("watchdog")
+	if q.Watchdog != "" && !path.IsAbs(q.Watchdog) {
+		d.add(e, fmt.Sprintf("watchdog %q is not an absolute path", q.Watchdog), `write the device path, e.g. watchdog="/dev/watchdog"`)
+	}
+	secs, _ := d.integer(e, "watchdog_timeout", DefaultWatchdogTimeout, 1, 3600)
+	q.WatchdogTimeout = time.Duration(secs) * time.Second
 	return q
 }
+
+// DefaultWatchdogTimeout is the hardware watchdog's timeout in seconds
+// when <quorumd watchdog=...> gives none (sbd's default).
+const DefaultWatchdogTimeout = 5
 
 // qdiskTiming reads interval, tko, tko_up, io_timeout and lease_timeout
 // and checks the rules documented in doc.go.

@@ -30,7 +30,7 @@ var (
 	clusterKids      = []string{"cman", "totem", "quorumd", "fence_daemon", "clusternodes", "fencedevices", "rm"}
 	cmanAttrs        = []string{"two_node", "expected_votes"}
 	totemAttrs       = []string{"token", "hb_interval", "keyfile", "secauth", "port"}
-	quorumdAttrs     = []string{"label", "device", "interval", "tko", "tko_up", "votes", "master_wins", "io_timeout", "lease_timeout", "min_score"}
+	quorumdAttrs     = []string{"label", "device", "interval", "tko", "tko_up", "votes", "master_wins", "io_timeout", "lease_timeout", "min_score", "watchdog", "watchdog_timeout"}
 	heuristicAttrs   = []string{"program", "score", "interval", "tko"}
 	fenceDaemonAttrs = []string{"post_fail_delay", "post_join_delay"}
 	nodeAttrs        = []string{"name", "nodeid", "votes", "addr", "addr2"}

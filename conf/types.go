@@ -42,9 +42,15 @@ type Quorumd struct {
 	MasterWins    bool
 	IOTimeout     time.Duration // attr io_timeout, seconds; default Interval
 	LeaseTimeout  time.Duration // attr lease_timeout, seconds; default Interval*(TKO+2)
-	MinScore      int           // attr min_score; 0 = automatic
-	Heuristics    []Heuristic
-	Line          int
+	// Watchdog is the hardware watchdog device every node pets while it is
+	// a healthy member (attr watchdog, e.g. /dev/watchdog; "" = none).
+	Watchdog string
+	// WatchdogTimeout is its timeout (attr watchdog_timeout, whole
+	// seconds, default 5).
+	WatchdogTimeout time.Duration
+	MinScore        int // attr min_score; 0 = automatic
+	Heuristics      []Heuristic
+	Line            int
 }
 
 // Heuristic is <quorumd><heuristic>: a shell command whose exit status 0

@@ -38,7 +38,9 @@ type daemon struct {
 	server *api.Server
 	web    *http.Server
 
-	fencer *fencer.Fencer
+	fencer   *fencer.Fencer
+	watchdog *fencer.Watchdog // nil without <quorumd watchdog=...>
+	lastPet  time.Time
 
 	diskReqs chan cluster.Action
 	diskDone chan cluster.Event
@@ -79,6 +81,13 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 		d.disk.Close()
 		return nil, err
 	}
+	if c.Quorumd.Watchdog != "" {
+		if d.watchdog, err = fencer.OpenWatchdog(c.Quorumd.Watchdog, c.Quorumd.WatchdogTimeout, d.log); err != nil {
+			d.disk.Close()
+			d.net.Close()
+			return nil, fmt.Errorf("<quorumd watchdog=%q>: %w (load the watchdog driver, or remove the attribute to rely on power fencing only)", c.Quorumd.Watchdog, err)
+		}
+	}
 	if d.server, err = api.NewServer(o.socket, d, d.log); err != nil {
 		d.disk.Close()
 		d.net.Close()
@@ -95,6 +104,9 @@ func brainConfig(c *conf.Cluster, self *conf.Node) cluster.Config {
 		TKO: c.Quorumd.TKO, TKOUp: c.Quorumd.TKOUp, IOTimeout: c.Quorumd.IOTimeout,
 		LeaseTimeout: c.Quorumd.LeaseTimeout, ConfigVersion: c.ConfigVersion, Incarnation: randomUint64(),
 		PostFailDelay: c.FenceDaemon.PostFailDelay}
+	if c.Quorumd.Watchdog != "" {
+		cfg.WatchdogTimeout = c.Quorumd.WatchdogTimeout
+	}
 	for _, n := range c.Nodes {
 		cfg.Nodes = append(cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(n.ID), Name: n.Name, Votes: n.Votes, Fence: len(n.Fence) > 0})
 	}
@@ -232,6 +244,7 @@ func (d *daemon) run(ctx context.Context) error {
 		d.carryOut(d.node.Ready())
 		d.requestCycle()
 		d.carryOut(d.node.Ready())
+		d.petWatchdog()
 		timer.Reset(d.untilNextTick())
 		if leaveBy != nil && d.node.Left() {
 			d.log.Info("left the cluster")
@@ -247,7 +260,27 @@ func (d *daemon) untilNextTick() time.Duration {
 	return max(time.Millisecond, min(wait, maxTickGap))
 }
 
+// petWatchdog keeps the hardware watchdog quiet while the node is a
+// healthy member. An evicted, inquorate or disk-less node stops petting and
+// the watchdog resets the machine: the self-fence the master counts on.
+func (d *daemon) petWatchdog() {
+	if d.watchdog == nil || time.Since(d.lastPet) < d.watchdog.Timeout()/5 {
+		return
+	}
+	if !d.node.Healthy() {
+		return
+	}
+	if err := d.watchdog.Pet(); err != nil {
+		d.log.Error("petting the watchdog failed", "err", err)
+		return
+	}
+	d.lastPet = time.Now()
+}
+
 func (d *daemon) shutdown() error {
+	if d.watchdog != nil {
+		d.watchdog.Close(true) // a clean leave disarms it (magic close)
+	}
 	d.server.Close()
 	if d.web != nil {
 		d.web.Close()
