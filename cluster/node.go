@@ -460,3 +460,40 @@ func (n *Node) Healthy() bool {
 	}
 	return false
 }
+
+// Reconfigure applies a new configuration to the running node: timings,
+// votes and expected votes take effect at the next interval, new nodes are
+// watched, removed nodes are dropped from the view. Self, the incarnation
+// and the lease state are kept.
+func (n *Node) Reconfigure(cfg Config) error {
+	cfg.Self, cfg.Incarnation, cfg.Rand = n.cfg.Self, n.inc, n.rng
+	cfg.Ballot, cfg.Released = n.ballot, nil
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	n.cfg = cfg
+	n.ids = cfg.ids()
+	keep := map[NodeID]bool{}
+	for _, ni := range cfg.Nodes {
+		keep[ni.ID] = true
+		if p := n.peers[ni.ID]; p != nil {
+			p.votes = ni.Votes
+		} else {
+			n.peers[ni.ID] = newPeer(ni.ID, ni.Votes)
+		}
+	}
+	for id := range n.peers {
+		if !keep[id] {
+			if n.role == roleMaster && n.master.members.Has(id) {
+				n.removeMember(id, "removed from cluster.conf")
+			}
+			delete(n.peers, id)
+			delete(n.fences, id)
+		}
+	}
+	if n.role == roleMaster {
+		n.updateQuorum()
+	}
+	n.notice(LevelInfo, fmt.Sprintf("configuration version %d applied", cfg.ConfigVersion), 0, "")
+	return nil
+}

@@ -60,6 +60,9 @@ type PeerStatus struct {
 	State     NodeState // as the node says (slot or heartbeat)
 	Evicted   bool      // an eviction notice for its current incarnation is posted
 	Reason    string
+	// ConfigVersion is the cluster.conf version the node last announced
+	// (heartbeat or slot; 0 if unknown).
+	ConfigVersion uint64
 }
 
 // Status is a snapshot for clustat and logs.
@@ -80,6 +83,21 @@ type Status struct {
 	Counters    Counters
 }
 
+// ConfigVersion is the configuration version the node runs.
+func (n *Node) ConfigVersion() uint64 { return n.cfg.ConfigVersion }
+
+// MasterConfigVersion is the configuration version the followed master
+// announces in its heartbeats (0 if unknown).
+func (n *Node) MasterConfigVersion() uint64 {
+	if n.role == roleMaster {
+		return n.cfg.ConfigVersion
+	}
+	if p := n.peers[n.follow.id]; p != nil && n.follow.valid(n.now) {
+		return p.hb.ConfigVersion
+	}
+	return 0
+}
+
 // Status reports the node's current picture.
 func (n *Node) Status() Status {
 	master, rec, ok := n.View()
@@ -95,7 +113,12 @@ func (n *Node) Status() Status {
 		ps := PeerStatus{ID: id, Votes: p.votes, Member: ok && rec.Members.Has(id)}
 		if id == n.cfg.Self {
 			ps.Heard, ps.DiskAlive, ps.DiskKnown, ps.State = true, st.DiskOK, true, n.state
+			ps.ConfigVersion = n.cfg.ConfigVersion
 		} else {
+			ps.ConfigVersion = p.hb.ConfigVersion
+			if p.slot != nil && p.slot.ConfigVersion > ps.ConfigVersion {
+				ps.ConfigVersion = p.slot.ConfigVersion
+			}
 			ps.Heard = p.heard(n.now, n.cfg.Token)
 			if p.heardAt != never {
 				ps.HeardAgo = n.now - p.heardAt

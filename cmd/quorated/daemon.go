@@ -22,6 +22,9 @@ import (
 // wakes earlier, when the brain's next deadline (NextTick) is due.
 const maxTickGap = 100 * time.Millisecond
 
+// bulkIOTimeout bounds one I/O of a configuration transfer.
+const bulkIOTimeout = 5 * time.Second
+
 // leaveTimeout bounds a graceful leave on SIGTERM.
 const leaveTimeout = 2 * time.Second
 
@@ -34,6 +37,10 @@ type daemon struct {
 	start  time.Time
 	node   *cluster.Node
 	disk   *quorumdisk.Disk
+	// bulk is a second handle on the quorum disk for configuration transfers:
+	// they take longer than one slot I/O and must never hold up the slot
+	// path (nor leave it busy after a timeout).
+	bulk *quorumdisk.Disk
 	net    *netheart.Transport
 	server *api.Server
 	web    *http.Server
@@ -47,6 +54,8 @@ type daemon struct {
 	events   chan cluster.Event // results of background work (fencing)
 	requests chan pendingRequest
 	reqs     requestState
+	cfg      cfgState
+	loopFns  chan func() // work handed to the loop goroutine
 	statusCh chan chan *api.Status
 }
 
@@ -57,7 +66,7 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 	}
 	d := &daemon{conf: c, self: self, opts: o, log: log.With("node", self.Name), start: time.Now(),
 		diskReqs: make(chan cluster.Action, 1), diskDone: make(chan cluster.Event, 1), statusCh: make(chan chan *api.Status),
-		events: make(chan cluster.Event, 16), requests: make(chan pendingRequest),
+		events: make(chan cluster.Event, 16), requests: make(chan pendingRequest), loopFns: make(chan func(), 16),
 		reqs: requestState{pending: map[uint64]*pendingRequest{}, jobs: map[[2]uint64]*masterJob{}}}
 	d.fencer = fencer.New(fencer.Options{Log: d.log})
 	for _, err := range d.fencer.Validate(c) {
@@ -67,6 +76,16 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 	if d.disk, err = openQuorumDisk(c, d.log); err != nil {
 		return nil, err
 	}
+	if d.bulk, err = quorumdisk.Open(d.disk.Name(), bulkIOTimeout, d.log); err != nil {
+		d.disk.Close()
+		return nil, fmt.Errorf("quorum disk %s: %w", d.disk.Name(), err)
+	}
+	if c = d.startupConfig(c); c.NodeByName(o.node) == nil {
+		d.disk.Close()
+		return nil, fmt.Errorf("the cluster's configuration (version %d) has no node %q", c.ConfigVersion, o.node)
+	}
+	self = c.NodeByName(o.node)
+	d.conf, d.self = c, self
 	cfg := brainConfig(c, self)
 	if s, err := d.disk.ReadSlot(cluster.NodeID(self.ID)); err == nil {
 		// Disk Paxos needs our promises to outlive this incarnation, and a
@@ -237,12 +256,15 @@ func (d *daemon) run(ctx context.Context) error {
 			d.node.Step(d.mono(), ev)
 		case p := <-d.requests:
 			d.submit(p)
+		case f := <-d.loopFns:
+			f()
 		case reply := <-d.statusCh:
 			d.node.Tick(d.mono())
 			reply <- d.status()
 		}
 		d.carryOut(d.node.Ready())
 		d.requestCycle()
+		d.configCycle()
 		d.carryOut(d.node.Ready())
 		d.petWatchdog()
 		timer.Reset(d.untilNextTick())
@@ -287,6 +309,7 @@ func (d *daemon) shutdown() error {
 	}
 	d.net.Close()
 	close(d.diskReqs)
+	d.bulk.Close()
 	return d.disk.Close()
 }
 

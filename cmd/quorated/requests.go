@@ -15,9 +15,10 @@ import (
 
 // request is one operator request on the wire.
 type request struct {
-	ID   uint64         `json:"id"`
-	Kind string         `json:"kind"`
-	Node cluster.NodeID `json:"node,omitempty"`
+	ID      uint64         `json:"id"`
+	Kind    string         `json:"kind"`
+	Node    cluster.NodeID `json:"node,omitempty"`
+	Version uint64         `json:"version,omitempty"` // config: the staged file's version
 }
 
 // requestResult is the master's answer.
@@ -36,11 +37,12 @@ type extension struct {
 
 // pendingRequest is a local request waiting for its result.
 type pendingRequest struct {
-	kind  string
-	node  cluster.NodeID
-	reply chan requestResult
-	sent  time.Time
-	id    uint64
+	kind    string
+	node    cluster.NodeID
+	version uint64
+	reply   chan requestResult
+	sent    time.Time
+	id      uint64
 }
 
 // masterJob is a forwarded request the master is working on.
@@ -109,6 +111,9 @@ func (d *daemon) acceptJob(origin cluster.NodeID, r request) {
 		d.log.Warn("fence requested by an operator", "peer", r.Node, "from", origin)
 		d.node.Step(d.mono(), cluster.FenceRequest{Node: r.Node})
 		j.started = true
+	case "config":
+		d.log.Info("configuration pushed on another node", "from", origin, "version", r.Version)
+		d.takeStagedConfig(j, r.Version)
 	default:
 		j.finish(false, fmt.Sprintf("unknown request %q", r.Kind))
 	}
@@ -128,7 +133,7 @@ func (d *daemon) requestCycle() {
 	for id, p := range d.reqs.pending {
 		switch {
 		case d.node.IsMaster():
-			d.acceptJob(self, request{ID: id, Kind: p.kind, Node: p.node})
+			d.acceptJob(self, request{ID: id, Kind: p.kind, Node: p.node, Version: p.version})
 		case time.Since(p.sent) > 2*time.Minute:
 			p.reply <- requestResult{OK: false, Msg: "no master answered"}
 			delete(d.reqs.pending, id)
@@ -164,7 +169,7 @@ func (d *daemon) requestCycle() {
 func (d *daemon) updateExtension() {
 	var ext extension
 	for id, p := range d.reqs.pending {
-		ext.Requests = append(ext.Requests, request{ID: id, Kind: p.kind, Node: p.node})
+		ext.Requests = append(ext.Requests, request{ID: id, Kind: p.kind, Node: p.node, Version: p.version})
 	}
 	for _, j := range d.reqs.jobs {
 		if !j.done.IsZero() {
