@@ -43,5 +43,14 @@ bench: build
 	@if [ "$$(id -u)" = 0 ]; then \
 	  QUORATE_SPLIT_TRIALS=100 $(GO) test -tags integration -count=1 -run TestTwoNodeSplit -v ./integration | grep -E 'splits|FAIL|ok'; fi
 
+# The appliance: a u-root initramfs with the daemon and tools (out/), and
+# the VM tests that boot three qemu VMs from it (root, ~2 minutes).
+image:
+	@scripts/deps.sh vm
+	image/build.sh
+
+vm-test: build image
+	image/vmtest/run.sh
+
 clean:
 	rm -rf $(BIN) out

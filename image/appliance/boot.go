@@ -21,7 +21,8 @@ type Env struct {
 	Identity func() Identity
 	// Run runs quorated with args until it exits or ctx ends.
 	Run func(ctx context.Context, args []string) error
-	// Sleep waits for d or until ctx ends (then it returns ctx.Err()).
+	// Sleep waits for d, or less when something changed (a disk may have
+	// appeared), or until ctx ends (then it returns ctx.Err()).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is a monotonic clock.
 	Now func() time.Time

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"errors"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -69,6 +70,24 @@ func TestParseTarget(t *testing.T) {
 		"iscsi://h/iqn/x", "iscsi://h/iqn/1/2", "iscsi://h/iqn/01", "iscsi://u@h/iqn", "iscsi://h/iqn?x=1", "tcp://h/iqn"} {
 		if _, err := ParseTarget(bad); !errors.Is(err, ErrBadTarget) {
 			t.Errorf("ParseTarget(%q) accepted: %v", bad, err)
+		}
+	}
+}
+
+func TestInitiatorName(t *testing.T) {
+	mac := net.HardwareAddr{0x52, 0x54, 0, 0x77, 0, 1}
+	for _, c := range []struct {
+		p    Params
+		dhcp string
+		want string
+	}{
+		{Params{Initiator: "iqn.x:y", Node: "n1"}, "h", "iqn.x:y"},
+		{Params{Node: "n1"}, "h", InitiatorPrefix + "n1"},
+		{Params{}, "node2.lab.example", InitiatorPrefix + "node2"},
+		{Params{}, "", InitiatorPrefix + "525400770001"},
+	} {
+		if got := InitiatorName(c.p, c.dhcp, mac); got != c.want {
+			t.Errorf("InitiatorName(%+v, %q) = %q, want %q", c.p, c.dhcp, got, c.want)
 		}
 	}
 }

@@ -16,7 +16,7 @@
 //	quorate.node=NAME          this node's <clusternode name>; default: DHCP host name
 //	quorate.cluster=NAME       refuse a quorum disk or configuration of any other cluster
 //	quorate.iscsi=URI          log in to iscsi://HOST[:PORT]/TARGET-IQN[/LUN] before looking for the disk
-//	quorate.initiator=IQN      iSCSI initiator name (default iqn.2026-11.org.quorate:NODE-OR-MAC)
+//	quorate.initiator=IQN      iSCSI initiator name (default iqn.2026-11.org.quorate:NAME, see InitiatorName)
 //	quorate.shell=0|1          keep a shell on the console (default 1)
 //	quorate.debug=0|1          log debugging details to the console (default 0)
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,9 @@ func ParseTarget(s string) (Target, error) {
 		return bad("not an iscsi:// URI with a host")
 	}
 	t := Target{Host: u.Hostname(), Port: DefaultISCSIPort, LUN: -1}
+	if !validHost(t.Host) {
+		return bad("host is neither an IP address nor a host name")
+	}
 	if p := u.Port(); p != "" {
 		if t.Port, err = strconv.Atoi(p); err != nil || t.Port < 1 || t.Port > 65535 {
 			return bad("port out of range")
@@ -53,6 +57,21 @@ func ParseTarget(s string) (Target, error) {
 		}
 	}
 	return t, nil
+}
+
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || strings.HasPrefix(h, "-") || strings.HasPrefix(h, ".") {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func validIQN(s string) bool {
@@ -76,16 +95,23 @@ func (t Target) String() string {
 	return s
 }
 
-// InitiatorName is the initiator name to log in with: p.Initiator, or one
-// derived from the node name or, without one, from the MAC address of the
-// first network interface (each initiator must be unique on the SAN, since
-// SCSI-3 reservations are held per initiator).
-func InitiatorName(p Params, mac net.HardwareAddr) string {
+// InitiatorPrefix starts the initiator names the appliance makes up.
+const InitiatorPrefix = "iqn.2026-11.org.quorate:"
+
+// InitiatorName is the initiator name to log in with: p.Initiator, else
+// one made from quorate.node, else from the DHCP host name (up to the
+// first dot), else from the MAC address of the first network interface.
+// Each initiator must be unique on the SAN: SCSI-3 reservations are held
+// per initiator.
+func InitiatorName(p Params, dhcpName string, mac net.HardwareAddr) string {
+	short, _, _ := strings.Cut(dhcpName, ".")
 	switch {
 	case p.Initiator != "":
 		return p.Initiator
 	case p.Node != "":
-		return "iqn.2026-11.org.quorate:" + p.Node
+		return InitiatorPrefix + p.Node
+	case short != "":
+		return InitiatorPrefix + short
 	}
-	return "iqn.2026-11.org.quorate:" + strings.ReplaceAll(mac.String(), ":", "")
+	return InitiatorPrefix + strings.ReplaceAll(mac.String(), ":", "")
 }
