@@ -16,11 +16,27 @@ type NodeInfo struct {
 	Fence bool // has power or fabric fence methods in cluster.conf
 }
 
+// ServiceInfo is one <service> as placement needs it.
+type ServiceInfo struct {
+	Name       string
+	Domain     []NodeID // failover domain nodes, most preferred first; empty = any member
+	Ordered    bool     // prefer Domain's order (else the least loaded domain node)
+	Restricted bool     // run only on Domain nodes
+	NoFailback bool     // do not move back to a more preferred node
+	Autostart  bool
+	Recovery   string // restart, relocate or disable
+	// MaxRestarts in RestartExpire before a failure relocates instead of
+	// restarting in place (0: always restart in place).
+	MaxRestarts   int
+	RestartExpire time.Duration
+}
+
 // Config is everything a Node needs. Times are durations on the node's
 // monotonic clock; see DefaultTimings for the defaults cluster.conf uses.
 type Config struct {
-	Self  NodeID
-	Nodes []NodeInfo // every configured node, including Self
+	Self     NodeID
+	Nodes    []NodeInfo // every configured node, including Self
+	Services []ServiceInfo
 
 	QdiskVotes    int  // votes of the quorum disk, given to the lease holder's side
 	ExpectedVotes int  // 0: sum of node votes + QdiskVotes

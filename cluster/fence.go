@@ -70,8 +70,8 @@ func (n *Node) selfFenced(id NodeID, op *fenceOp) bool {
 	case p.slot != nil && p.slot.Incarnation != op.inc:
 		n.fenceConfirmed(id, "restarted")
 		return true
-	case p.slot != nil && p.slot.State == StateEvicted:
-		n.fenceConfirmed(id, "acknowledged its eviction")
+	case p.slot != nil && p.slot.State == StateEvicted && p.slot.Incarnation == op.inc && !holdsServices(p.slot):
+		n.fenceConfirmed(id, "acknowledged its eviction with every service stopped")
 		return true
 	}
 	if n.cfg.WatchdogTimeout <= 0 {
@@ -141,3 +141,14 @@ func (n *Node) onFenceRequest(e FenceRequest) {
 
 // Fencing reports whether the master owes a fence to node id.
 func (n *Node) Fencing(id NodeID) bool { return n.role == roleMaster && n.fences[id] != nil }
+
+// holdsServices reports whether a slot says its writer still runs (or is
+// still stopping) a service.
+func holdsServices(s *Slot) bool {
+	for _, r := range s.Services {
+		if running(r.State) || r.State == SvcStopping {
+			return true
+		}
+	}
+	return false
+}

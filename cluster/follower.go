@@ -121,7 +121,7 @@ func (n *Node) obeyRecord(r *MasterRecord) {
 			return
 		}
 	}
-	if r.Members.Has(n.cfg.Self) {
+	if r.Admits(n.cfg.Self, n.inc) {
 		if n.state != StateMember {
 			n.notice(LevelInfo, fmt.Sprintf("admitted to the cluster by master %d", n.follow.id), n.cfg.Self, "")
 			n.setNote("member")

@@ -58,6 +58,16 @@ type FenceDone struct {
 // (fence_node). Only the master acts on it.
 type FenceRequest struct{ Node NodeID }
 
+// ServiceDone reports what became of a StartService or StopService, or a
+// failure the daemon noticed on its own (State SvcFailed).
+type ServiceDone struct {
+	Key    uint64
+	Gen    uint64
+	State  ServiceState // SvcStarted, SvcStopped or SvcFailed
+	Reason string
+}
+
+func (ServiceDone) isEvent()  {}
 func (FenceDone) isEvent()    {}
 func (FenceRequest) isEvent() {}
 func (HeartbeatIn) isEvent()  {}
@@ -116,6 +126,25 @@ type FenceNode struct {
 	Generation  uint64
 }
 
+// StartService asks the daemon to start the service's resource tree (to
+// restart it when Restart is set) and report ServiceDone with Gen.
+type StartService struct {
+	Key     uint64
+	Name    string
+	Gen     uint64
+	Restart bool
+}
+
+// StopService asks the daemon to stop the service's resource tree and
+// report ServiceDone with Gen.
+type StopService struct {
+	Key  uint64
+	Name string
+	Gen  uint64
+}
+
+func (StartService) isAction()  {}
+func (StopService) isAction()   {}
 func (FenceNode) isAction()     {}
 func (SendHeartbeat) isAction() {}
 func (WriteSlot) isAction()     {}

@@ -16,6 +16,11 @@ type masterState struct {
 	expected  int
 	demotedAt time.Duration
 	released  *MasterRecord // last record of the generation we gave up, kept in our slot
+	svc       map[uint64]*ServiceEntry
+	meta      map[uint64]*svcMeta
+	// durable is the last record that reached the disk: the master runs its
+	// own services by it, never by a table no successor could have seen.
+	durable *MasterRecord
 }
 
 func (m *masterState) record() *MasterRecord {
@@ -58,6 +63,13 @@ func (n *Node) becomeMaster(gen uint64) {
 		}
 	}
 	m.evictions = n.allEvictions()
+	m.svc, m.meta = map[uint64]*ServiceEntry{}, map[uint64]*svcMeta{}
+	if prev != nil {
+		for _, e := range prev.Services {
+			e := e
+			m.svc[e.Key] = &e
+		}
+	}
 	n.master = m
 	n.fences = nil
 	for _, e := range m.evictions {
@@ -112,7 +124,7 @@ func (n *Node) demote(why string) {
 	if n.role != roleMaster {
 		return
 	}
-	n.master.released = n.master.record()
+	n.master.released = n.masterRecord()
 	n.master.demotedAt = n.now
 	n.role = roleFollower
 	n.setNote("gave up the lease: " + why)
@@ -139,6 +151,7 @@ func (n *Node) masterCycle() {
 	n.fenceCycle()
 	n.pruneEvictions()
 	n.updateQuorum()
+	n.serviceCycle()
 }
 
 // arbitrate handles a network partition seen on the disk. It returns true
@@ -277,4 +290,14 @@ func (n *Node) updateQuorum() {
 		}
 	}
 	n.master.quorate, n.master.votes, n.master.expected = q, votes, n.cfg.Expected()
+}
+
+// masterRecord is the record we publish: view, evictions, service table.
+func (n *Node) masterRecord() *MasterRecord {
+	r := n.master.record()
+	r.Services = n.serviceTable()
+	for _, id := range r.Members.IDs() {
+		r.MemberIncs = append(r.MemberIncs, uint32(n.master.memberInc[id]))
+	}
+	return r
 }

@@ -28,7 +28,8 @@ type pendingOp struct {
 	id     uint64
 	kind   opKind
 	issued time.Duration
-	full   bool // a read of every configured slot
+	full   bool          // a read of every configured slot
+	record *MasterRecord // the master record this write carries
 }
 
 // Counters are the node's running totals, for status and benchmarks.
@@ -83,6 +84,9 @@ type Node struct {
 
 	fences map[NodeID]*fenceOp // fences owed, while master
 
+	local          map[uint64]*localSvc // services this node runs or ran
+	inquorateSince time.Duration
+
 	actions  []Action
 	counters Counters
 }
@@ -102,7 +106,7 @@ func NewNode(cfg Config, now time.Duration) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, rng: rng, now: now, started: now, inc: inc, state: StateJoining,
 		peers: map[NodeID]*peer{}, ids: cfg.ids(), hbNext: now, nextCycle: now,
-		lastOkWrite: never, ballotHoldOf: now, ballot: cfg.Ballot}
+		lastOkWrite: never, ballotHoldOf: now, ballot: cfg.Ballot, local: map[uint64]*localSvc{}, inquorateSince: never}
 	for _, ni := range cfg.Nodes {
 		n.peers[ni.ID] = newPeer(ni.ID, ni.Votes)
 	}
@@ -138,6 +142,7 @@ func (n *Node) notice(l NoticeLevel, msg string, node NodeID, reason string) {
 func (n *Node) Tick(now time.Duration) {
 	n.advance(now)
 	n.maybeHeartbeat()
+	n.ownerCycle()
 	n.maybeStartCycle()
 }
 
@@ -157,7 +162,10 @@ func (n *Node) Step(now time.Duration, ev Event) {
 		n.onFenceDone(e)
 	case FenceRequest:
 		n.onFenceRequest(e)
+	case ServiceDone:
+		n.onServiceDone(e)
 	}
+	n.ownerCycle()
 	n.maybeStartCycle()
 }
 
@@ -280,6 +288,9 @@ func (n *Node) maybeStartCycle() {
 	s := n.slot()
 	n.op++
 	n.pending = &pendingOp{id: n.op, kind: opWrite, issued: n.now}
+	if s.State == StateMaster {
+		n.pending.record = s.Master
+	}
 	n.counters.SlotWrites++
 	n.emit(WriteSlot{Op: n.op, Slot: s})
 }
@@ -287,7 +298,7 @@ func (n *Node) maybeStartCycle() {
 // slot builds the content of the node's own slot for the next write.
 func (n *Node) slot() Slot {
 	s := Slot{Node: n.cfg.Self, Incarnation: n.inc, Seq: n.seq, State: n.state,
-		ConfigVersion: n.cfg.ConfigVersion, Ballot: n.ballot, Note: n.note}
+		ConfigVersion: n.cfg.ConfigVersion, Ballot: n.ballot, Note: n.note, Services: n.reports()}
 	for _, id := range n.ids {
 		if id != n.cfg.Self && n.peers[id].heard(n.now, n.cfg.Token) {
 			s.NetView.Add(id)
@@ -295,7 +306,7 @@ func (n *Node) slot() Slot {
 	}
 	if n.role == roleMaster {
 		s.State = StateMaster
-		s.Master = n.master.record()
+		s.Master = n.masterRecord()
 	} else if n.master.released != nil {
 		// Keep saying that we gave our generation up, with its last view and
 		// evictions: candidates time their ballot from it, and its victims
@@ -321,6 +332,9 @@ func (n *Node) onWriteDone(e WriteDone) {
 	} else {
 		n.writeFails = 0
 		n.lastOkWrite = op.issued
+		if op.record != nil && n.role == roleMaster && op.record.Generation == n.master.gen {
+			n.master.durable = op.record
+		}
 		if n.state == StateLeaving {
 			n.leftWritten = true
 			return

@@ -17,7 +17,7 @@ func (n *Node) QuorateAt(now time.Duration) bool {
 		return n.MasterAt(now) && n.master.quorate
 	}
 	r := n.follow.record
-	return n.follow.valid(now) && r != nil && r.Quorate && r.Members.Has(n.cfg.Self)
+	return n.follow.valid(now) && r != nil && r.Quorate && r.Admits(n.cfg.Self, n.inc)
 }
 
 // MasterAt reports whether the node's lease is still valid at now.
@@ -40,7 +40,7 @@ func (n *Node) Generation() uint64 {
 // View is the membership the node currently trusts.
 func (n *Node) View() (master NodeID, r MasterRecord, ok bool) {
 	if n.role == roleMaster && n.masterValid() {
-		return n.cfg.Self, *n.master.record(), true
+		return n.cfg.Self, *n.masterRecord(), true
 	}
 	if n.follow.valid(n.now) && n.follow.record != nil {
 		return n.follow.id, *n.follow.record, true

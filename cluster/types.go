@@ -163,6 +163,29 @@ type MasterRecord struct {
 	Votes      uint16 // votes of Members plus the quorum disk's votes
 	Expected   uint16 // expected votes the quorum was computed against
 	Evictions  []Eviction
+	Services   []ServiceEntry // the service table, in cluster.conf order
+	// MemberIncs holds the low 32 bits of each member's incarnation, in
+	// Members.IDs() order: a node restarted under the same id is not a
+	// member until the master admits the new incarnation.
+	MemberIncs []uint32
+}
+
+// Admits reports whether the record lists incarnation inc of node id as a
+// member.
+func (r *MasterRecord) Admits(id NodeID, inc uint64) bool {
+	if !r.Members.Has(id) {
+		return false
+	}
+	ids := r.Members.IDs()
+	if len(r.MemberIncs) != len(ids) {
+		return false
+	}
+	for i, m := range ids {
+		if m == id {
+			return r.MemberIncs[i] == uint32(inc)
+		}
+	}
+	return false
 }
 
 // MaxEvictions bounds MasterRecord.Evictions (one per possible node).
@@ -183,6 +206,7 @@ type Slot struct {
 	Ballot        Ballot
 	Master        *MasterRecord // non-nil only while the writer claims the lease
 	Note          string        // last message for operators, at most NoteLen bytes
+	Services      []ServiceReport
 }
 
 // Heartbeat is the payload of one network heartbeat. The transport adds
@@ -194,4 +218,64 @@ type Heartbeat struct {
 	ConfigVersion uint64
 	Master        NodeID // whom the sender follows (0: nobody)
 	MasterGen     uint64
+}
+
+// ServiceState is a service's state, with rgmanager's names.
+type ServiceState uint8
+
+// Service states; the numeric values are part of the disk format.
+const (
+	SvcStopped    ServiceState = 0 // not running; placed when a node can take it
+	SvcStarting   ServiceState = 1 // assigned to Owner, which is starting it
+	SvcStarted    ServiceState = 2 // running on Owner
+	SvcStopping   ServiceState = 3 // Owner is stopping it (relocation, disable, stop)
+	SvcFailed     ServiceState = 4 // could not be started anywhere; waits for an operator
+	SvcRecovering ServiceState = 5 // its owner failed; waits for the fence, then moves
+	SvcDisabled   ServiceState = 6 // kept down by an operator (or autostart="0")
+)
+
+var svcNames = [...]string{"stopped", "starting", "started", "stopping", "failed", "recovering", "disabled"}
+
+func (s ServiceState) String() string {
+	if int(s) < len(svcNames) {
+		return svcNames[s]
+	}
+	return fmt.Sprintf("service-state(%d)", uint8(s))
+}
+
+// Valid reports whether s is a defined state.
+func (s ServiceState) Valid() bool { return int(s) < len(svcNames) }
+
+// ServiceEntry is one service in the master's table. A node runs a
+// service only while the trusted table names it Owner in state starting or
+// started; Gen changes at every order the owner must act on.
+type ServiceEntry struct {
+	Key       uint64 // ServiceKey(name)
+	Gen       uint64
+	Owner     NodeID
+	OwnerInc  uint32 // low 32 bits of the owner's incarnation when it was given the service
+	LastOwner NodeID
+	Target    NodeID // where a relocation goes once the owner stopped it
+	State     ServiceState
+	Frozen    bool
+	Held      bool // stopped by clusvcadm -s: not placed again until enabled
+	Restarts  uint16
+}
+
+// ServiceReport is what a node says in its slot about a service it holds
+// or last held: the order (Gen) it acted on and where that stands.
+type ServiceReport struct {
+	Key   uint64
+	Gen   uint64
+	State ServiceState // starting, started, stopping, stopped or failed
+}
+
+// ServiceKey names a service in tables and reports: FNV-1a of its name.
+func ServiceKey(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h
 }

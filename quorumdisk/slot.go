@@ -15,7 +15,12 @@ const (
 	// maxSlotLen is the payload of a slot with a full master record.
 	maxSlotLen = slotFixedLen + masterFixedLen + cluster.MaxEvictions*evictionLen
 
-	flagMaster = 1 << 0 // the slot carries a master record
+	flagMaster   = 1 << 0 // the slot carries a master record
+	flagServices = 1 << 1 // the slot carries a services section
+	reportLen    = 20
+	entryLen     = 32
+	svcFrozen    = 1 << 0
+	svcHeld      = 1 << 1
 )
 
 // A full slot must fit one block; this fails to compile otherwise.
@@ -36,7 +41,114 @@ func EncodeSlot(buf []byte, uuid UUID, s *cluster.Slot) error {
 	if s.Master != nil {
 		writeMaster(&w, s.Master)
 	}
+	if hasServices(s) {
+		writeServices(&w, s)
+	}
 	seal(buf, uuid, KindSlot, w.off)
+	return nil
+}
+
+func hasServices(s *cluster.Slot) bool {
+	return len(s.Services) > 0 || (s.Master != nil && (len(s.Master.Services) > 0 || len(s.Master.MemberIncs) > 0))
+}
+
+// slotLen is the payload length EncodeSlot would write for s.
+func slotLen(s *cluster.Slot) int {
+	n := slotFixedLen
+	if s.Master != nil {
+		n += masterFixedLen + len(s.Master.Evictions)*evictionLen
+	}
+	if hasServices(s) {
+		n += 6 + len(s.Services)*reportLen
+		if s.Master != nil {
+			n += len(s.Master.Services)*entryLen + 4*len(s.Master.MemberIncs)
+		}
+	}
+	return n
+}
+
+// writeServices writes the services section: the writer's reports, then
+// (for a master record) the service table.
+func writeServices(w *writer, s *cluster.Slot) {
+	w.u16(uint16(len(s.Services)))
+	for _, r := range s.Services {
+		w.u64(r.Key)
+		w.u64(r.Gen)
+		w.u8(uint8(r.State))
+		w.u8(0)
+		w.u16(0)
+	}
+	var table []cluster.ServiceEntry
+	if s.Master != nil {
+		table = s.Master.Services
+	}
+	w.u16(uint16(len(table)))
+	for _, e := range table {
+		w.u64(e.Key)
+		w.u64(e.Gen)
+		w.u16(uint16(e.Owner))
+		w.u16(uint16(e.LastOwner))
+		w.u16(uint16(e.Target))
+		w.u8(uint8(e.State))
+		var f uint8
+		if e.Frozen {
+			f |= svcFrozen
+		}
+		if e.Held {
+			f |= svcHeld
+		}
+		w.u8(f)
+		w.u16(e.Restarts)
+		w.u16(0)
+		w.u32(e.OwnerInc)
+	}
+	var incs []uint32
+	if s.Master != nil {
+		incs = s.Master.MemberIncs
+	}
+	w.u16(uint16(len(incs)))
+	for _, v := range incs {
+		w.u32(v)
+	}
+}
+
+func readServices(r *reader, s *cluster.Slot) error {
+	n := int(r.u16())
+	if len(r.b)-r.off < n*reportLen+2 {
+		return fmt.Errorf("%w: %d service reports in %d bytes", ErrLength, n, len(r.b)-r.off)
+	}
+	for range n {
+		rep := cluster.ServiceReport{Key: r.u64(), Gen: r.u64(), State: cluster.ServiceState(r.u8())}
+		r.zero(3)
+		if !rep.State.Valid() {
+			return fmt.Errorf("%w: service report state %d", ErrCorrupt, rep.State)
+		}
+		s.Services = append(s.Services, rep)
+	}
+	t := int(r.u16())
+	if len(r.b)-r.off < t*entryLen+2 || (t > 0 && s.Master == nil) {
+		return fmt.Errorf("%w: %d service entries in %d bytes", ErrLength, t, len(r.b)-r.off)
+	}
+	for range t {
+		e := cluster.ServiceEntry{Key: r.u64(), Gen: r.u64(), Owner: cluster.NodeID(r.u16()),
+			LastOwner: cluster.NodeID(r.u16()), Target: cluster.NodeID(r.u16()), State: cluster.ServiceState(r.u8())}
+		f := r.u8()
+		e.Restarts = r.u16()
+		r.zero(2)
+		e.OwnerInc = r.u32()
+		e.Frozen, e.Held = f&svcFrozen != 0, f&svcHeld != 0
+		if !e.State.Valid() || f&^(svcFrozen|svcHeld) != 0 || e.Owner > SlotCount || e.LastOwner > SlotCount || e.Target > SlotCount {
+			return fmt.Errorf("%w: service entry %x", ErrCorrupt, e.Key)
+		}
+		s.Master.Services = append(s.Master.Services, e)
+	}
+	m := int(r.u16())
+	if len(r.b)-r.off != 4*m || (m > 0 && s.Master == nil) || m > cluster.MaxNodes {
+		return fmt.Errorf("%w: %d member incarnations in %d bytes", ErrLength, m, len(r.b)-r.off)
+	}
+	for range m {
+		s.Master.MemberIncs = append(s.Master.MemberIncs, r.u32())
+	}
 	return nil
 }
 
@@ -48,6 +160,8 @@ func checkSlot(s *cluster.Slot) error {
 		return fmt.Errorf("%w: node %d: %s", ErrInvalid, s.Node, s.State)
 	case len(s.Note) > cluster.NoteLen:
 		return fmt.Errorf("%w: node %d: note is %d bytes, at most %d", ErrInvalid, s.Node, len(s.Note), cluster.NoteLen)
+	case slotLen(s) > MaxPayload:
+		return fmt.Errorf("%w: node %d: slot of %d bytes does not fit one block (%d): too many services or evictions", ErrInvalid, s.Node, slotLen(s), MaxPayload)
 	case s.Master == nil:
 		return nil
 	case len(s.Master.Evictions) > cluster.MaxEvictions:
@@ -67,6 +181,9 @@ func writeSlotFixed(w *writer, s *cluster.Slot) {
 	var flags uint8
 	if s.Master != nil {
 		flags |= flagMaster
+	}
+	if hasServices(s) {
+		flags |= flagServices
 	}
 	w.u8(flags)
 	w.u32(0)
@@ -128,6 +245,11 @@ func DecodeSlot(buf []byte, uuid UUID, node cluster.NodeID) (*cluster.Slot, erro
 			return nil, err
 		}
 	}
+	if flags&flagServices != 0 {
+		if err := readServices(&r, s); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case r.off != len(p):
 		return nil, fmt.Errorf("%w: slot payload is %d bytes, its content %d", ErrLength, len(p), r.off)
@@ -159,7 +281,7 @@ func readSlotFixed(r *reader) (*cluster.Slot, uint8, error) {
 		return nil, 0, fmt.Errorf("%w: slot names node %d", ErrCorrupt, s.Node)
 	case !s.State.Valid():
 		return nil, 0, fmt.Errorf("%w: slot of node %d has unknown %s", ErrCorrupt, s.Node, s.State)
-	case flags&^flagMaster != 0:
+	case flags&^(flagMaster|flagServices) != 0:
 		return nil, 0, fmt.Errorf("%w: unknown slot flags %#02x", ErrCorrupt, flags)
 	case n > cluster.NoteLen:
 		return nil, 0, fmt.Errorf("%w: note length %d > %d", ErrLength, n, cluster.NoteLen)
@@ -179,7 +301,7 @@ func readMaster(r *reader) (*cluster.MasterRecord, error) {
 	switch {
 	case q > 1:
 		return nil, fmt.Errorf("%w: quorate flag %d", ErrCorrupt, q)
-	case n > cluster.MaxEvictions || len(r.b)-r.off != n*evictionLen:
+	case n > cluster.MaxEvictions || len(r.b)-r.off < n*evictionLen:
 		return nil, fmt.Errorf("%w: %d evictions in %d bytes", ErrLength, n, len(r.b)-r.off)
 	}
 	m.Quorate = q == 1

@@ -37,6 +37,7 @@ func (s *Sim) check() {
 	if len(gens) > 1 {
 		s.violate("more than one quorate partition: %v", gens)
 	}
+	s.checkServices()
 }
 
 // checkNotEvicted: a node must not act on a view that evicted it for
@@ -71,5 +72,8 @@ func (s *Sim) checkConverged() {
 		} else if st.Master != master {
 			s.violate("did not converge: node %d follows %d, others %d", sn.id, st.Master, master)
 		}
+	}
+	if s.opt.ServiceLiveness {
+		s.checkServicesSettled()
 	}
 }

@@ -105,6 +105,7 @@ func (s *Sim) crash(sn *simNode, d time.Duration) {
 		return
 	}
 	sn.alive = false
+	s.powerOff(sn)
 	s.tracef("fault: node %d crashes, restarts in %v", sn.id, d)
 	s.at(s.now+d, &event{kind: evFault, act: func() { s.boot(sn) }})
 }

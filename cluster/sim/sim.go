@@ -47,6 +47,12 @@ type Options struct {
 	// Converge asks for the liveness check at the end: every running node a
 	// quorate member under one master.
 	Converge bool
+	// Services is the number of services (-1: none; 0: drawn from the seed).
+	Services int
+	// ServiceLiveness adds to Converge that every service settled (started
+	// where the table says, or failed or disabled). Not yet met by every
+	// seed: off by default, on with the test flag -svcliveness.
+	ServiceLiveness bool
 }
 
 // Result is the outcome of one run.
@@ -134,6 +140,7 @@ type simNode struct {
 	boot      uint64 // boot count; events of an earlier boot are dropped
 	rebooting uint64 // boot whose post-eviction reboot is scheduled
 	lastPet   time.Duration
+	svcGen    map[uint64]uint64 // generation of the last start per service
 	counters  cluster.Counters
 }
 
@@ -158,6 +165,7 @@ type Sim struct {
 	res     Result
 	trace   []string
 	evicted map[evictKey]time.Duration // eviction notice landed at
+	running map[uint64]map[cluster.NodeID]bool
 }
 
 type evictKey struct {
@@ -175,7 +183,8 @@ func New(opt Options) *Sim {
 		t = cluster.DefaultTimings
 	}
 	s := &Sim{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
-		disk: map[cluster.NodeID]*block{}, group: map[cluster.NodeID]int{}, evicted: map[evictKey]time.Duration{}}
+		disk: map[cluster.NodeID]*block{}, group: map[cluster.NodeID]int{}, evicted: map[evictKey]time.Duration{},
+		running: map[uint64]map[cluster.NodeID]bool{}}
 	s.cfg = t
 	s.cfg.QdiskVotes = opt.Nodes - 1
 	if s.cfg.QdiskVotes < 1 {
@@ -188,6 +197,7 @@ func New(opt Options) *Sim {
 	for i := 1; i <= opt.Nodes; i++ {
 		s.cfg.Nodes = append(s.cfg.Nodes, cluster.NodeInfo{ID: cluster.NodeID(i), Name: fmt.Sprintf("node%d", i), Votes: 1, Fence: fenced})
 	}
+	s.addServices()
 	s.res = Result{Seed: opt.Seed, Counters: make([]cluster.Counters, opt.Nodes)}
 	for i := 1; i <= opt.Nodes; i++ {
 		sn := &simNode{id: cluster.NodeID(i)}

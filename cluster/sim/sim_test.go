@@ -10,9 +10,11 @@ import (
 )
 
 var (
-	flagSeeds = flag.Int("seeds", 1000, "number of seeds to simulate")
-	flagSeed  = flag.Uint64("seed", 0, "replay one seed (with its full trace)")
-	flagNodes = flag.Int("nodes", 0, "nodes per cluster (0: 2..5 drawn from the seed)")
+	flagSeeds   = flag.Int("seeds", 1000, "number of seeds to simulate")
+	flagSeed    = flag.Uint64("seed", 0, "replay one seed (with its full trace)")
+	flagNodes   = flag.Int("nodes", 0, "nodes per cluster (0: 2..5 drawn from the seed)")
+	flagTrace   = flag.Int("trace", 200, "trace lines kept for a failure report")
+	flagSvcLive = flag.Bool("svcliveness", false, "also require every service to settle after the faults heal")
 )
 
 // options derives a run from a seed alone, so a seed replays exactly.
@@ -24,7 +26,7 @@ func options(seed uint64) Options {
 	}
 	until := 6 * time.Second
 	return Options{Seed: seed, Nodes: nodes, Duration: until + 4*time.Second,
-		Faults: DefaultFaults(rng, until), Converge: true}
+		Faults: DefaultFaults(rng, until), Converge: true, Trace: *flagTrace, ServiceLiveness: *flagSvcLive}
 }
 
 func TestSimulatedSeeds(t *testing.T) {

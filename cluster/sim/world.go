@@ -25,7 +25,9 @@ func (s *Sim) boot(sn *simNode) {
 		s.res.Violations = append(s.res.Violations, "config: "+err.Error())
 		return
 	}
+	s.powerOff(sn)
 	sn.n, sn.alive, sn.paused, sn.deferred = n, true, false, nil
+	sn.svcGen = map[uint64]uint64{}
 	sn.boot++
 	sn.lastPet = s.now
 	if s.cfg.WatchdogTimeout > 0 {
@@ -49,6 +51,10 @@ func (s *Sim) drain(sn *simNode) {
 			s.read(sn, a)
 		case cluster.FenceNode:
 			s.fence(sn, a)
+		case cluster.StartService:
+			s.startService(sn, a)
+		case cluster.StopService:
+			s.stopService(sn, a)
 		case cluster.Notice:
 			if a.Level >= cluster.LevelInfo {
 				s.tracef("node %d: %s", sn.id, a.Msg)
@@ -206,6 +212,7 @@ func (s *Sim) fence(by *simNode, a cluster.FenceNode) {
 	s.at(s.now+s.dur(20*time.Millisecond, 300*time.Millisecond), &event{kind: evFault, act: func() {
 		if ok && victim.alive && victim.n.Incarnation() == a.Incarnation {
 			victim.alive = false
+			s.powerOff(victim)
 			s.tracef("fence: node %d powered off", victim.id)
 			s.at(s.now+s.dur(200*time.Millisecond, time.Second), &event{kind: evFault, act: func() {
 				if !victim.alive {
@@ -233,6 +240,7 @@ func (s *Sim) watchdog(sn *simNode, boot uint64) {
 		if s.now-sn.lastPet > s.cfg.WatchdogTimeout {
 			s.tracef("watchdog resets node %d", sn.id)
 			sn.alive = false
+			s.powerOff(sn)
 			s.at(s.now+s.dur(200*time.Millisecond, time.Second), &event{kind: evFault, act: func() {
 				if !sn.alive {
 					s.boot(sn)
