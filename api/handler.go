@@ -30,8 +30,9 @@ func readOnlyRoutes(b Backend, log *slog.Logger) []route {
 // fence_node and configuration push go here as the Backend grows.
 func controlRoutes(b Backend) []route {
 	var routes []route
-	routes = append(routes, configRoutes(b, nil)...) // POST /v1/config, GET /v1/config/status
-	routes = append(routes, fenceRoutes(b, nil)...)  // POST /v1/fence
+	routes = append(routes, configRoutes(b, nil)...)  // POST /v1/config, GET /v1/config/status
+	routes = append(routes, fenceRoutes(b, nil)...)   // POST /v1/fence
+	routes = append(routes, serviceRoutes(b, nil)...) // POST /v1/service
 	return routes
 }
 

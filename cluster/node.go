@@ -263,6 +263,9 @@ func (n *Node) onLeave() {
 	n.role = roleFollower
 	n.paxos = paxosState{}
 	n.state = StateLeaving
+	for _, l := range n.local {
+		l.state = SvcStopped // the daemon stopped every service before asking to leave
+	}
 	n.follow.reset()
 	n.setNote("left the cluster")
 	n.leavingHBs = 3

@@ -34,34 +34,69 @@ cat > "$DIR/cluster.conf" <<CONF
   <totem keyfile="$DIR/authkey"/>
   <quorumd device="$DIR/qdisk.img" label="demo"/>
   <clusternodes>
-    <clusternode name="node1" nodeid="1" addr="127.0.0.1:5401"/>
-    <clusternode name="node2" nodeid="2" addr="127.0.0.1:5402"/>
-    <clusternode name="node3" nodeid="3" addr="127.0.0.1:5403"/>
+    <clusternode name="node1" nodeid="1" addr="127.0.0.1:5401"><fence><method name="power"><device name="demo-power"/></method></fence></clusternode>
+    <clusternode name="node2" nodeid="2" addr="127.0.0.1:5402"><fence><method name="power"><device name="demo-power"/></method></fence></clusternode>
+    <clusternode name="node3" nodeid="3" addr="127.0.0.1:5403"><fence><method name="power"><device name="demo-power"/></method></fence></clusternode>
   </clusternodes>
+  <fencedevices>
+    <fencedevice name="demo-power" agent="fence_demo" piddir="$DIR" action="off"/>
+  </fencedevices>
+  <rm>
+    <failoverdomains>
+      <failoverdomain name="prefer-node1" ordered="1" nofailback="1">
+        <failoverdomainnode name="node1" priority="1"/>
+        <failoverdomainnode name="node2" priority="2"/>
+        <failoverdomainnode name="node3" priority="3"/>
+      </failoverdomain>
+    </failoverdomains>
+    <service name="web" domain="prefer-node1" recovery="restart" max_restarts="2" restart_expire_time="60">
+      <exec name="webserver" command="python3 -m http.server 8080 --bind 127.0.0.1 --directory $DIR/www"/>
+    </service>
+  </rm>
 </cluster>
 CONF
+mkdir -p "$DIR/www" && echo "served by the quorate demo service 'web'" > "$DIR/www/index.html"
+cp scripts/fence_demo "$DIR/fence_demo"
+export PATH="$DIR:$PATH"
 for i in 1 2 3; do
-  nohup "$BIN/quorated" -c "$DIR/cluster.conf" -n node$i --socket "$DIR/node$i.sock" \
-    >"$DIR/node$i.log" 2>&1 &
+  # Each node runs in its own PID namespace, like a machine of its own:
+  # killing it (its pid below) ends everything it started, services too.
+  nohup unshare --pid --fork --kill-child --mount-proc \
+    "$BIN/quorated" -c "$DIR/cluster.conf" -n node$i --socket "$DIR/node$i.sock" \
+    --state-dir "$DIR/node$i.state" >"$DIR/node$i.log" 2>&1 &
   echo $! > "$DIR/node$i.pid"
 done
 for _ in $(seq 50); do
   "$BIN/clustat" --socket "$DIR/node1.sock" -Q 2>/dev/null && break
   sleep 0.1
 done
-sleep 0.3
+for _ in $(seq 50); do
+  "$BIN/clustat" --socket "$DIR/node1.sock" -s web >/dev/null 2>&1 && break
+  sleep 0.1
+done
 "$BIN/clustat" --socket "$DIR/node1.sock"
 cat <<MSG
 
-Three nodes are running in the background (logs: $DIR/node*.log).
-Watch the cluster from node 1, refreshed every second:
-    $BIN/clustat --socket $DIR/node1.sock -i 1
-In another terminal, kill node 3 without warning and watch the others notice:
+Three nodes are running in the background (logs: $DIR/node*.log), with one
+service, 'web': a small web server on 127.0.0.1:8080 run by whichever node owns it.
+    curl http://127.0.0.1:8080/
+Watch the cluster from node 2, refreshed every second:
+    $BIN/clustat --socket $DIR/node2.sock -i 1
+In another terminal, kill the service's owner (node 1) without warning: the others
+notice, fence it (the demo's "power switch" scripts/fence_demo), and start 'web' on
+the next node of its failover domain:
+    kill -9 \$(cat $DIR/node1.pid)
+Move or stop the service by hand:
+    $BIN/clusvcadm --socket $DIR/node2.sock -r web -m node3
+    $BIN/clusvcadm --socket $DIR/node2.sock -d web      (disable)
+    $BIN/clusvcadm --socket $DIR/node2.sock -e web      (enable)
+Kill a node that owns nothing, or stop one cleanly:
     kill -9 \$(cat $DIR/node3.pid)
 or stop it cleanly (a graceful leave):   kill \$(cat $DIR/node3.pid)
 or freeze it (SIGSTOP) and thaw it:      kill -STOP \$(cat $DIR/node3.pid); kill -CONT ...
-Start it again:
-    $BIN/quorated -c $DIR/cluster.conf -n node3 --socket $DIR/node3.sock &
+Start a node again (PATH must hold the demo's fence agent):
+    PATH=$DIR:\$PATH unshare -pf --kill-child --mount-proc $BIN/quorated -c $DIR/cluster.conf \\
+        -n node3 --socket $DIR/node3.sock --state-dir $DIR/node3.state & echo \$! > $DIR/node3.pid
 Look at the quorum disk the way an operator would when the cluster is down:
     $BIN/mkqdisk -d $DIR/qdisk.img
 Stop the demo:  make demo-stop

@@ -30,17 +30,17 @@ const leaveTimeout = 2 * time.Second
 
 // daemon wires the real adapters to one cluster.Node, in one loop.
 type daemon struct {
-	conf   *conf.Cluster
-	self   *conf.Node
-	opts   options
-	log    *slog.Logger
-	start  time.Time
-	node   *cluster.Node
-	disk   *quorumdisk.Disk
+	conf  *conf.Cluster
+	self  *conf.Node
+	opts  options
+	log   *slog.Logger
+	start time.Time
+	node  *cluster.Node
+	disk  *quorumdisk.Disk
 	// bulk is a second handle on the quorum disk for configuration transfers:
 	// they take longer than one slot I/O and must never hold up the slot
 	// path (nor leave it busy after a timeout).
-	bulk *quorumdisk.Disk
+	bulk   *quorumdisk.Disk
 	net    *netheart.Transport
 	server *api.Server
 	web    *http.Server
@@ -55,6 +55,7 @@ type daemon struct {
 	requests chan pendingRequest
 	reqs     requestState
 	cfg      cfgState
+	services map[uint64]*localService
 	loopFns  chan func() // work handed to the loop goroutine
 	statusCh chan chan *api.Status
 }
@@ -66,7 +67,8 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 	}
 	d := &daemon{conf: c, self: self, opts: o, log: log.With("node", self.Name), start: time.Now(),
 		diskReqs: make(chan cluster.Action, 1), diskDone: make(chan cluster.Event, 1), statusCh: make(chan chan *api.Status),
-		events: make(chan cluster.Event, 16), requests: make(chan pendingRequest), loopFns: make(chan func(), 16),
+		services: map[uint64]*localService{},
+		events:   make(chan cluster.Event, 16), requests: make(chan pendingRequest), loopFns: make(chan func(), 16),
 		reqs: requestState{pending: map[uint64]*pendingRequest{}, jobs: map[[2]uint64]*masterJob{}}}
 	d.fencer = fencer.New(fencer.Options{Log: d.log})
 	for _, err := range d.fencer.Validate(c) {
@@ -122,7 +124,7 @@ func brainConfig(c *conf.Cluster, self *conf.Node) cluster.Config {
 		Heartbeat: c.Totem.Heartbeat, Token: c.Totem.Token, Interval: c.Quorumd.Interval,
 		TKO: c.Quorumd.TKO, TKOUp: c.Quorumd.TKOUp, IOTimeout: c.Quorumd.IOTimeout,
 		LeaseTimeout: c.Quorumd.LeaseTimeout, ConfigVersion: c.ConfigVersion, Incarnation: randomUint64(),
-		PostFailDelay: c.FenceDaemon.PostFailDelay}
+		PostFailDelay: c.FenceDaemon.PostFailDelay, Services: serviceInfos(c)}
 	if c.Quorumd.Watchdog != "" {
 		cfg.WatchdogTimeout = c.Quorumd.WatchdogTimeout
 	}
@@ -236,7 +238,8 @@ func (d *daemon) run(ctx context.Context) error {
 	for {
 		select {
 		case <-done:
-			d.log.Info("leaving the cluster")
+			d.log.Info("leaving the cluster: stopping services first")
+			d.stopAllServices()
 			d.node.Step(d.mono(), cluster.LeaveRequest{})
 			done = nil
 			leaveBy = time.After(leaveTimeout)
@@ -323,6 +326,10 @@ func (d *daemon) carryOut(actions []cluster.Action) {
 			}
 		case cluster.FenceNode:
 			d.fence(a)
+		case cluster.StartService:
+			d.startService(a)
+		case cluster.StopService:
+			d.stopService(a)
 		case cluster.WriteSlot, cluster.ReadSlots:
 			d.diskReqs <- a // the brain has at most one disk operation outstanding
 		case cluster.Notice:

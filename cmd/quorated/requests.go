@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/quorate/quorate/cluster"
@@ -115,6 +116,14 @@ func (d *daemon) acceptJob(origin cluster.NodeID, r request) {
 		d.log.Info("configuration pushed on another node", "from", origin, "version", r.Version)
 		d.takeStagedConfig(j, r.Version)
 	default:
+		if op, name, ok := strings.Cut(strings.TrimPrefix(r.Kind, "svc:"), ":"); ok && strings.HasPrefix(r.Kind, "svc:") {
+			if err := d.node.ServiceCommand(op, name, r.Node); err != nil {
+				j.finish(false, fmt.Sprintf("%s %s: %v", op, name, err))
+			} else {
+				j.finish(true, fmt.Sprintf("%s %s: done", op, name))
+			}
+			return
+		}
 		j.finish(false, fmt.Sprintf("unknown request %q", r.Kind))
 	}
 }

@@ -23,6 +23,7 @@ type options struct {
 	http     string
 	logLevel string
 	cpuProf  string
+	stateDir string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -34,6 +35,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.socket, "socket", "", "control socket (default $QUORATE_SOCKET or "+api.DefaultSocket+")")
 	fs.StringVar(&o.http, "http", "", "also serve the read-only status page on this TCP address, e.g. 127.0.0.1:8084")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.stateDir, "state-dir", "/run/quorate/state", "where service agents keep pid files and state (use a tmpfs)")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to this file until exit (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -13,7 +13,7 @@ func (d *daemon) status() *api.Status {
 	out := &api.Status{Time: time.Now(), Local: d.self.Name, LocalID: d.self.ID,
 		Cluster:  api.ClusterInfo{Name: d.conf.Name, ConfigVersion: d.conf.ConfigVersion, Generation: st.Generation},
 		Quorum:   api.QuorumInfo{Quorate: st.Quorate, Votes: st.Votes, Expected: st.Expected, Quorum: st.Quorum},
-		Services: []api.Service{}, Fencing: d.fenceHistory()}
+		Services: d.serviceStatus(), Fencing: d.fenceHistory()}
 	if out.Fencing == nil {
 		out.Fencing = []api.FenceEvent{}
 	}
