@@ -92,10 +92,11 @@ func (d *daemon) onExtension(from cluster.NodeID, b []byte) {
 			d.updateExtension()
 		}
 	}
-	if d.node.IsMaster() {
+	if d.node.IsMaster() && len(ext.Requests) > 0 {
 		for _, r := range ext.Requests {
 			d.acceptJob(from, r)
 		}
+		d.updateExtension() // publish answers of jobs that finished at once
 	}
 }
 
