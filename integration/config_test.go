@@ -4,7 +4,9 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -129,4 +131,51 @@ func TestConfigPushDistributedAndAdopted(t *testing.T) {
 	if !allAt(c, 4) {
 		t.Fatalf("after a full restart the cluster runs %v, want 4 from the quorum disk", versions(c))
 	}
+}
+
+func TestConfigPushAddsChangesAndRemovesServices(t *testing.T) {
+	c, master := start(t, harness.Options{BasePort: 6150})
+	script, _ := filepath.Abs("testdata/svc.sh")
+	logf := filepath.Join(t.TempDir(), "svc.log")
+	os.WriteFile(logf, nil, 0o666)
+	withService := func(version, extraArg string) []byte {
+		b := string(bump(t, c, version, ""))
+		rm := fmt.Sprintf(`<rm><service name="app"><exec name="app" command="%s %s %s"/></service></rm>`, script, logf, extraArg)
+		if i := strings.Index(b, "<rm>"); i >= 0 {
+			b = b[:i] + b[strings.Index(b, "</rm>")+len("</rm>"):]
+		}
+		return []byte(strings.Replace(b, "</cluster>", rm+"\n</cluster>", 1))
+	}
+	m := c.Node(master)
+	count := func(word string) int { b, _ := os.ReadFile(logf); return strings.Count(string(b), word+" ") }
+
+	if r := push(t, m, withService("2", "")); !r.Accepted {
+		t.Fatalf("push adding a service refused: %+v", r)
+	}
+	s, took := waitService(t, m, started, "started after the push that added it")
+	t.Logf("a pushed service started on %s %v after the push", s.Owner, took)
+
+	if r := push(t, victim(c, master), withService("3", "changed")); !r.Accepted {
+		t.Fatalf("push changing the service refused: %+v", r)
+	}
+	if _, ok := harness.Until(10*time.Second, 20*time.Millisecond, func() bool { return count("start") >= 2 && count("stop") >= 1 }); !ok {
+		b, _ := os.ReadFile(logf)
+		t.Fatalf("a changed service was not restarted:\n%s", b)
+	}
+	if s2 := service(m); s2.Owner != s.Owner {
+		t.Errorf("a changed service moved from %s to %s; it should restart in place", s.Owner, s2.Owner)
+	}
+
+	b := string(bump(t, c, "4", ""))
+	b = b[:strings.Index(b, "<rm>")] + b[strings.Index(b, "</rm>")+len("</rm>"):]
+	if r := push(t, m, []byte(b)); !r.Accepted {
+		t.Fatalf("push removing the service refused: %+v", r)
+	}
+	if _, ok := harness.Until(10*time.Second, 20*time.Millisecond, func() bool { return count("stop") >= 2 }); !ok {
+		t.Fatalf("a removed service still runs")
+	}
+	if st, _ := m.Status(); len(st.Services) != 0 {
+		t.Errorf("clustat still lists services after their removal: %+v", st.Services)
+	}
+	checkNoOverlap(t, logf, nil)
 }

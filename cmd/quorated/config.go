@@ -192,7 +192,9 @@ func (d *daemon) apply(c *conf.Cluster) {
 		}
 	}
 	d.writeLocal(c.Raw)
+	old := d.conf
 	d.conf, d.self = c, self
+	d.refreshServices(old, c)
 	d.log.Info("configuration applied", "version", c.ConfigVersion)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -190,4 +191,71 @@ func (d *daemon) ServiceOp(ctx context.Context, op, service, member string) (str
 	case <-ctx.Done():
 		return "", api.Errorf(api.CodeUnavailable, "no answer from the master (%v)", ctx.Err())
 	}
+}
+
+// refreshServices handles a new configuration's effect on the services
+// this node holds: a service whose definition changed is rebuilt, and
+// restarted here if it runs here (its owner stays the same, so nothing
+// moves). Services added or removed are the master's business: it places
+// new ones and drops removed ones from the table, and owners follow.
+func (d *daemon) refreshServices(old, cur *conf.Cluster) {
+	for key, ls := range d.services {
+		var name string
+		for _, s := range old.RM.Services {
+			if cluster.ServiceKey(s.Name) == key {
+				name = s.Name
+			}
+		}
+		ns := cur.ServiceByName(name)
+		if name == "" || ns == nil || fingerprint(old, old.ServiceByName(name)) == fingerprint(cur, ns) {
+			continue
+		}
+		close(ls.stop)
+		delete(d.services, key)
+		if !d.node.Runs(key) {
+			continue
+		}
+		d.log.Info("service definition changed: restarting it here", "service", name)
+		oldTree, gen := ls.tree, ls.gen
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			oldTree.Stop(ctx)
+			d.inLoop(func() { d.startService(cluster.StartService{Key: key, Name: name, Gen: gen}) })
+		}()
+	}
+}
+
+// fingerprint identifies a service's definition (its tree and the shared
+// resources it may reference), ignoring line numbers.
+func fingerprint(c *conf.Cluster, s *conf.Service) string {
+	if s == nil {
+		return ""
+	}
+	type def struct {
+		Svc conf.Service
+		Res []conf.Resource
+	}
+	strip := func(rs []conf.Resource) []conf.Resource {
+		var out []conf.Resource
+		var walk func(r conf.Resource) conf.Resource
+		walk = func(r conf.Resource) conf.Resource {
+			r.Line = 0
+			var kids []conf.Resource
+			for _, k := range r.Children {
+				kids = append(kids, walk(k))
+			}
+			r.Children = kids
+			return r
+		}
+		for _, r := range rs {
+			out = append(out, walk(r))
+		}
+		return out
+	}
+	sv := *s
+	sv.Line = 0
+	sv.Children = strip(sv.Children)
+	b, _ := json.Marshal(def{Svc: sv, Res: strip(c.RM.Resources)})
+	return string(b)
 }
