@@ -68,7 +68,11 @@ type Config struct {
 	// Released is the master record found in the node's slot at start, if
 	// any. The node keeps publishing it as given up, so its evictions
 	// outlive a crash of the master that posted them.
-	Released      *MasterRecord
+	Released *MasterRecord
+	// SeenGen is the SeenGen found in the node's slot at start.
+	SeenGen       uint64
+	SeenOwner     NodeID
+	SeenOwnerInc  uint64
 	ConfigVersion uint64
 	Rand          *rand.Rand // all randomness; nil = seeded from Incarnation
 }

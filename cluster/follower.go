@@ -35,6 +35,12 @@ func (n *Node) presumedOwner() (owner NodeID, ownerInc, gen uint64) {
 			gen, bestBal, owner, ownerInc = b.Lver, b.Bal, b.Owner, b.OwnerIncarnation
 		}
 	}
+	// A generation decided by blocks since lost (torn, or the owner's slot
+	// rewritten by its next incarnation) is still known from what others
+	// saw; its owner must be quiet before anyone bids past it.
+	if g, o, i := n.seen(); g > gen {
+		owner, ownerInc, gen = o, i, g
+	}
 	return owner, ownerInc, gen
 }
 

@@ -302,6 +302,7 @@ func (n *Node) maybeStartCycle() {
 func (n *Node) slot() Slot {
 	s := Slot{Node: n.cfg.Self, Incarnation: n.inc, Seq: n.seq, State: n.state,
 		ConfigVersion: n.cfg.ConfigVersion, Ballot: n.ballot, Note: n.note, Services: n.reports()}
+	s.SeenGen, s.SeenOwner, s.SeenOwnerInc = n.seen()
 	for _, id := range n.ids {
 		if id != n.cfg.Self && n.peers[id].heard(n.now, n.cfg.Token) {
 			s.NetView.Add(id)
@@ -513,4 +514,38 @@ func (n *Node) Reconfigure(cfg Config) error {
 	}
 	n.notice(LevelInfo, fmt.Sprintf("configuration version %d applied", cfg.ConfigVersion), 0, "")
 	return nil
+}
+
+// seen is the newest lease generation this node knows was decided, and
+// its owner: from ballots, master records, what peers say they saw, what
+// it follows or holds, and what its slot said at start.
+func (n *Node) seen() (gen uint64, owner NodeID, inc uint64) {
+	take := func(g uint64, o NodeID, i uint64) {
+		if g > gen && o != 0 {
+			gen, owner, inc = g, o, i
+		}
+	}
+	take(n.cfg.SeenGen, n.cfg.SeenOwner, n.cfg.SeenOwnerInc)
+	if n.role == roleMaster {
+		take(n.master.gen, n.cfg.Self, n.inc)
+	}
+	for _, id := range n.ids {
+		p := n.peers[id]
+		if p == nil || p.slot == nil {
+			continue
+		}
+		take(p.slot.SeenGen, p.slot.SeenOwner, p.slot.SeenOwnerInc)
+		if p.slot.Master != nil {
+			take(p.slot.Master.Generation, id, p.slot.Incarnation)
+		}
+	}
+	if b := n.ballot; b.Bal > 0 {
+		take(b.Lver, b.Owner, b.OwnerIncarnation)
+	}
+	if f := n.follow; f.id != 0 {
+		if p := n.peers[f.id]; p != nil && p.slot != nil {
+			take(f.gen, f.id, p.slot.Incarnation)
+		}
+	}
+	return gen, owner, inc
 }

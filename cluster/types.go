@@ -207,6 +207,12 @@ type Slot struct {
 	Master        *MasterRecord // non-nil only while the writer claims the lease
 	Note          string        // last message for operators, at most NoteLen bytes
 	Services      []ServiceReport
+	// SeenGen is the highest lease generation the writer has seen decided:
+	// a ballot always asks for a higher one, so a generation is never
+	// decided twice even when the master's own block was lost (torn).
+	SeenGen      uint64
+	SeenOwner    NodeID // who holds SeenGen
+	SeenOwnerInc uint64 // and its incarnation then
 }
 
 // Heartbeat is the payload of one network heartbeat. The transport adds

@@ -11,7 +11,7 @@ import (
 func TestSlotServicesRoundTrip(t *testing.T) {
 	var uuid UUID
 	uuid[0] = 7
-	s := &cluster.Slot{Node: 2, Incarnation: 9, Seq: 3, State: cluster.StateMember,
+	s := &cluster.Slot{Node: 2, Incarnation: 9, Seq: 3, State: cluster.StateMember, SeenGen: 5, SeenOwner: 1, SeenOwnerInc: 44,
 		Services: []cluster.ServiceReport{{Key: cluster.ServiceKey("web"), Gen: 4, State: cluster.SvcStarted}},
 		Master: &cluster.MasterRecord{Generation: 5, Quorate: true, Members: cluster.SetOf(2, 3), MemberIncs: []uint32{9, 77},
 			Evictions: []cluster.Eviction{{Node: 3, Incarnation: 1, Reason: cluster.EvictDead, Fenced: true}},

@@ -49,7 +49,7 @@ func EncodeSlot(buf []byte, uuid UUID, s *cluster.Slot) error {
 }
 
 func hasServices(s *cluster.Slot) bool {
-	return len(s.Services) > 0 || (s.Master != nil && (len(s.Master.Services) > 0 || len(s.Master.MemberIncs) > 0))
+	return s.SeenGen > 0 || len(s.Services) > 0 || (s.Master != nil && (len(s.Master.Services) > 0 || len(s.Master.MemberIncs) > 0))
 }
 
 // slotLen is the payload length EncodeSlot would write for s.
@@ -59,7 +59,7 @@ func slotLen(s *cluster.Slot) int {
 		n += masterFixedLen + len(s.Master.Evictions)*evictionLen
 	}
 	if hasServices(s) {
-		n += 6 + len(s.Services)*reportLen
+		n += 24 + len(s.Services)*reportLen
 		if s.Master != nil {
 			n += len(s.Master.Services)*entryLen + 4*len(s.Master.MemberIncs)
 		}
@@ -70,6 +70,9 @@ func slotLen(s *cluster.Slot) int {
 // writeServices writes the services section: the writer's reports, then
 // (for a master record) the service table.
 func writeServices(w *writer, s *cluster.Slot) {
+	w.u64(s.SeenGen)
+	w.u16(uint16(s.SeenOwner))
+	w.u64(s.SeenOwnerInc)
 	w.u16(uint16(len(s.Services)))
 	for _, r := range s.Services {
 		w.u64(r.Key)
@@ -113,6 +116,13 @@ func writeServices(w *writer, s *cluster.Slot) {
 }
 
 func readServices(r *reader, s *cluster.Slot) error {
+	if len(r.b)-r.off < 20 {
+		return fmt.Errorf("%w: extension section too short", ErrLength)
+	}
+	s.SeenGen, s.SeenOwner, s.SeenOwnerInc = r.u64(), cluster.NodeID(r.u16()), r.u64()
+	if s.SeenOwner > SlotCount {
+		return fmt.Errorf("%w: seen owner %d", ErrCorrupt, s.SeenOwner)
+	}
 	n := int(r.u16())
 	if len(r.b)-r.off < n*reportLen+2 {
 		return fmt.Errorf("%w: %d service reports in %d bytes", ErrLength, n, len(r.b)-r.off)

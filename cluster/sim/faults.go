@@ -23,6 +23,7 @@ func (s *Sim) scheduleFaults() {
 		sn.eioTill = s.now + s.dur(50*time.Millisecond, time.Second)
 		s.tracef("fault: disk of node %d returns EIO until %.3fs", sn.id, sn.eioTill.Seconds())
 	})
+	s.poisson(0.1, s.reconfigure)
 	// Heal: reconnect everything, and restart evicted nodes as an operator would.
 	s.at(f.Until, &event{kind: evFault, act: s.heal})
 }
@@ -122,5 +123,36 @@ func (s *Sim) heal() {
 		case sn.paused:
 			s.resume(sn)
 		}
+	}
+}
+
+// reconfigure hands every node a new configuration version at slightly
+// different times, as the real distribution does: a service added or
+// removed and the token timeout changed.
+func (s *Sim) reconfigure() {
+	cfg := s.cfg
+	cfg.ConfigVersion++
+	cfg.Services = append([]cluster.ServiceInfo(nil), s.cfg.Services...)
+	if len(cfg.Services) > 0 && s.rng.IntN(2) == 0 {
+		cfg.Services = cfg.Services[:len(cfg.Services)-1]
+	} else {
+		cfg.Services = append(cfg.Services, cluster.ServiceInfo{Name: fmt.Sprintf("added%d", cfg.ConfigVersion), Autostart: true, Recovery: "restart"})
+	}
+	cfg.Token = cluster.DefaultTimings.Token + time.Duration(s.rng.IntN(3))*50*time.Millisecond
+	s.cfg = cfg
+	s.tracef("reconfigure: version %d, %d services, token %v", cfg.ConfigVersion, len(cfg.Services), cfg.Token)
+	for _, sn := range s.nodes {
+		sn := sn
+		s.at(s.now+s.dur(0, 300*time.Millisecond), &event{kind: evFault, act: func() {
+			if !sn.alive || sn.paused {
+				return // it adopts the new version when it boots (boot uses s.cfg)
+			}
+			c := cfg
+			c.Self = sn.id
+			if err := sn.n.Reconfigure(c); err != nil {
+				s.violate("node %d refused configuration %d: %v", sn.id, c.ConfigVersion, err)
+			}
+			s.drain(sn)
+		}})
 	}
 }

@@ -19,6 +19,7 @@ func (s *Sim) boot(sn *simNode) {
 	if b := s.disk[sn.id]; b != nil && !b.corrupt {
 		cfg.Ballot = b.slot.Ballot
 		cfg.Released = b.slot.Master
+		cfg.SeenGen, cfg.SeenOwner, cfg.SeenOwnerInc = b.slot.SeenGen, b.slot.SeenOwner, b.slot.SeenOwnerInc
 	}
 	n, err := cluster.NewNode(cfg, s.now)
 	if err != nil {

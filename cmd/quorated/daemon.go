@@ -93,6 +93,7 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 		// Disk Paxos needs our promises to outlive this incarnation, and a
 		// master's evictions must outlive its crash.
 		cfg.Ballot, cfg.Released = s.Ballot, s.Master
+		cfg.SeenGen, cfg.SeenOwner, cfg.SeenOwnerInc = s.SeenGen, s.SeenOwner, s.SeenOwnerInc
 	}
 	if d.node, err = cluster.NewNode(cfg, 0); err != nil {
 		d.disk.Close()
