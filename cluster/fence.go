@@ -101,6 +101,9 @@ func (n *Node) onFenceDone(e FenceDone) {
 	op.inflight = false
 	if e.OK {
 		n.fenceConfirmed(e.Node, "fenced by "+e.Method)
+		// Recover its services now rather than at the next cycle.
+		n.serviceCycle()
+		n.nextCycle = n.now
 		return
 	}
 	back := min(maxFenceBackoff, time.Second<<min(op.attempts-1, 5))

@@ -365,7 +365,13 @@ func (n *Node) candidates(s *ServiceInfo, e *ServiceEntry, exclude NodeSet) []No
 }
 
 // place gives a stopped service to the best member (its Target if set).
+// A service some node's slot still reports running is never placed: that
+// node is taken as its owner (and recovered from, fenced if need be). This
+// also rebuilds a table lost with a torn master block.
 func (n *Node) place(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
+	if n.adoptRunning(s, e) {
+		return
+	}
 	c := n.candidates(s, e, m.tried)
 	if len(c) == 0 {
 		if m.tried.Len() > 0 {
@@ -383,6 +389,28 @@ func (n *Node) place(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
 	e.Owner, e.OwnerInc, e.Target, e.State = to, uint32(n.master.memberInc[to]), 0, SvcStarting
 	e.Gen++
 	n.notice(LevelInfo, fmt.Sprintf("service %s: starting on node %d", s.Name, to), to, "")
+}
+
+// adoptRunning makes a node that reports the service running its owner.
+func (n *Node) adoptRunning(s *ServiceInfo, e *ServiceEntry) bool {
+	for _, id := range n.ids {
+		r, ok := n.report(id, e.Key)
+		if !ok || !(running(r.State) || r.State == SvcStopping) {
+			continue
+		}
+		inc := n.inc
+		if id != n.cfg.Self {
+			inc = n.peers[id].slot.Incarnation
+		}
+		e.Owner, e.OwnerInc, e.State = id, uint32(inc), SvcStarted
+		if r.State == SvcStopping {
+			e.State = SvcStopping
+		}
+		e.Gen = max(e.Gen, r.Gen)
+		n.notice(LevelWarn, fmt.Sprintf("service %s: node %d reports it running; taking that as its owner", s.Name, id), id, "adopt")
+		return true
+	}
+	return false
 }
 
 // onFailure applies the service's recovery policy.
