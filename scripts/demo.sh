@@ -7,13 +7,24 @@ BIN=$PWD/bin
 DIR=${QUORATE_DEMO_DIR:-/tmp/quorate-demo}
 
 stop() {
+  # Each pid file names the node's unshare; its child is quorated. A
+  # SIGTERM to quorated is a graceful leave (services stopped first); then
+  # the namespace goes, and with it anything left in it.
   for p in "$DIR"/node*.pid; do
     [ -f "$p" ] || continue
     pid=$(cat "$p")
-    kill -CONT "$pid" 2>/dev/null || true
-    kill -TERM "$pid" 2>/dev/null || true
+    for c in $(pgrep -P "$pid" 2>/dev/null); do kill -CONT "$c" 2>/dev/null; kill -TERM "$c" 2>/dev/null; done
+  done
+  for _ in $(seq 30); do
+    pgrep -f "quorated -c $DIR/cluster.conf" >/dev/null || break
+    sleep 0.1
+  done
+  for p in "$DIR"/node*.pid; do
+    [ -f "$p" ] || continue
+    kill -9 "$(cat "$p")" 2>/dev/null || true
     rm -f "$p"
   done
+  pkill -9 -f "quorated -c $DIR/cluster.conf" 2>/dev/null || true
 }
 
 case ${1:-start} in
