@@ -29,7 +29,7 @@ sim:
 
 integration: build
 	@if [ "$$(id -u)" != 0 ]; then echo "integration: skipped, needs root"; else \
-	  $(GO) test -tags integration -count=1 -timeout 30m ./...; fi
+	  $(GO) test -tags integration -count=1 -p 1 -timeout 30m ./...; fi
 
 demo: build
 	@scripts/deps.sh demo
@@ -41,7 +41,7 @@ demo-stop:
 bench: build
 	$(GO) run ./cmd/quorate-bench
 	@if [ "$$(id -u)" = 0 ]; then \
-	  QUORATE_SPLIT_TRIALS=100 $(GO) test -tags integration -count=1 -run TestTwoNodeSplit -v ./integration | grep -E 'splits|FAIL|ok'; fi
+	  QUORATE_SPLIT_TRIALS=100 $(GO) test -tags integration -count=1 -run TestTwoNodeSplit -v ./integration | grep -E 'splits|round|FAIL|ok'; fi
 
 # The appliance: a u-root initramfs with the daemon and tools (out/), and
 # the VM tests that boot three qemu VMs from it (root, ~2 minutes).

@@ -245,7 +245,10 @@ func TestTwoNodeSplitExactlyOneSideFences(t *testing.T) {
 				t.Fatalf("round %d: both sides fenced (%s too)", i, n.Name)
 			}
 		}
-		if st, err := c.Node(master).Status(); err != nil || !st.Quorum.Quorate {
+		if _, ok := harness.Until(5*time.Second, 20*time.Millisecond, func() bool {
+			st, err := c.Node(master).Status()
+			return err == nil && st.Quorum.Quorate
+		}); !ok {
 			t.Fatalf("round %d: the survivor %s is not quorate", i, master)
 		}
 	}

@@ -141,7 +141,13 @@ func TestServiceRestartedThenRelocated(t *testing.T) {
 	s, _ := waitService(t, c.Node(master), started, "started")
 	first := s.Owner
 	kills := map[string][]float64{}
+	starts := func() int { b, _ := os.ReadFile(logf); return strings.Count(string(b), "start ") }
 	for i := 1; i <= 3; i++ {
+		// Kill only a process that has logged its start, or the log and
+		// the kill times would not match.
+		if _, ok := harness.Until(10*time.Second, 10*time.Millisecond, func() bool { return starts() >= i }); !ok {
+			t.Fatalf("round %d: the service never logged its start", i)
+		}
 		out, _ := exec.Command("pgrep", "-f", "svc.sh "+logf).Output()
 		pids := strings.Fields(string(out))
 		if len(pids) != 1 {

@@ -34,13 +34,11 @@ func (c *Cluster) startBMC(n *Node) error {
 	if err := os.MkdirAll(filepath.Join(b.dir, "state"), 0o755); err != nil {
 		return err
 	}
-	payload := fmt.Sprintf("%s -c %s -n %s --socket %s >>%s 2>&1",
-		filepath.Join(c.Opt.Bin, "quorated"), c.Conf, n.Name, n.Socket, n.LogPath)
-	start := fmt.Sprintf("unshare --pid --fork --kill-child --mount-proc sh -c '%s'", payload)
+	start := c.powerOnCmd(n)
 	lan := fmt.Sprintf(`name "%s"
 set_working_mc 0x20
   startlan 1
-    addr 127.0.0.1 %d
+    addr %s %d
     priv_limit admin
     allowed_auths_callback none md2 md5 straight
     allowed_auths_user none md2 md5 straight
@@ -54,7 +52,7 @@ set_working_mc 0x20
   poweroff_wait 0
   kill_wait 1
   user 2 true  "admin" "secret" admin 10 none md2 md5 straight
-`, n.Name, b.port, n.ID, b.port+100, start)
+`, n.Name, c.bmcAddr(), b.port, n.ID, b.port+100, start)
 	emu := "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n"
 	if err := os.WriteFile(filepath.Join(b.dir, "lan.conf"), []byte(lan), 0o644); err != nil {
 		return err
@@ -63,7 +61,7 @@ set_working_mc 0x20
 		return err
 	}
 	out, _ := os.Create(filepath.Join(b.dir, "sim.out"))
-	b.sim = exec.Command("ipmi_sim", "-n", "-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "node.emu"), "-s", filepath.Join(b.dir, "state"))
+	b.sim = c.bmcCommand("ipmi_sim", "-n", "-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "node.emu"), "-s", filepath.Join(b.dir, "state"))
 	b.sim.Stdout, b.sim.Stderr = out, out
 	b.sim.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := b.sim.Start(); err != nil {
@@ -113,8 +111,8 @@ func (n *Node) ipmitool(args ...string) (string, error) {
 	if n.bmc == nil {
 		return "", errors.New(n.Name + " has no BMC")
 	}
-	base := []string{"-I", "lanplus", "-H", "127.0.0.1", "-p", strconv.Itoa(n.bmc.port), "-U", "admin", "-P", "secret", "-C", "3"}
-	out, err := exec.Command("ipmitool", append(base, args...)...).CombinedOutput()
+	base := []string{"-I", "lanplus", "-H", n.c.bmcAddr(), "-p", strconv.Itoa(n.bmc.port), "-U", "admin", "-P", "secret", "-C", "3"}
+	out, err := n.c.bmcCommand("ipmitool", append(base, args...)...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("ipmitool %v: %v: %s", args, err, out)
 	}

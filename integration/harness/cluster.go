@@ -36,7 +36,16 @@ type Options struct {
 	FenceXML     func(n *Node) string
 	FenceDaemon  string // attributes of <fence_daemon>
 	ExtraDevices string // more <fencedevice> elements (BMC mode)
-	Log          func(format string, a ...any)
+	// Netns runs each node in its own network namespace on a private
+	// bridge (see Net); cluster.conf then uses 10.231.0.N addresses and,
+	// in BMC mode, the BMCs listen on the bridge (BridgeAddr).
+	Netns   bool
+	NodeEnv func(n *Node) []string // extra environment of a node's quorated ("K=V", no spaces)
+	// BootDelay (BMC mode) passes between power on and quorated's start,
+	// as a real machine boots: a fenced node then cannot be back before
+	// its services are recovered elsewhere.
+	BootDelay time.Duration
+	Log       func(format string, a ...any)
 }
 
 // Cluster is a running test cluster.
@@ -48,6 +57,7 @@ type Cluster struct {
 	Conf    string // path of cluster.conf
 	Key     string
 	Nodes   []*Node
+	Net     *Net // netns mode only
 	cleanup []func()
 }
 
@@ -56,6 +66,7 @@ type Node struct {
 	ID      int
 	Name    string
 	Port    int
+	Addr    string // heartbeat address: 127.0.0.1, or NodeAddr(ID) in netns mode
 	Socket  string
 	LogPath string
 	cmd     *exec.Cmd
@@ -72,13 +83,13 @@ const confTemplate = `<?xml version="1.0"?>
   <fence_daemon {{.FenceDaemon}}/>
   <clusternodes>
 {{- range .Nodes}}
-    <clusternode name="{{.Name}}" nodeid="{{.ID}}" addr="127.0.0.1:{{.Port}}">{{.Fence}}</clusternode>
+    <clusternode name="{{.Name}}" nodeid="{{.ID}}" addr="{{.Addr}}:{{.Port}}">{{.Fence}}</clusternode>
 {{- end}}
   </clusternodes>
 {{- if .BMC}}
   <fencedevices>
 {{- range .Nodes}}
-    <fencedevice name="bmc-{{.Name}}" agent="fence_ipmilan" ipaddr="127.0.0.1" ipport="{{bmcport .}}" login="admin" passwd="secret" lanplus="1" cipher="3" power_wait="0" {{$.FenceAttrs}}/>
+    <fencedevice name="bmc-{{.Name}}" agent="fence_ipmilan" ipaddr="{{bmcaddr}}" ipport="{{bmcport .}}" login="admin" passwd="secret" lanplus="1" cipher="3" power_wait="0" {{$.FenceAttrs}}/>
 {{- end}}
     {{$.ExtraDevices}}
   </fencedevices>
@@ -120,6 +131,15 @@ func New(opt Options) (*Cluster, error) {
 		c.cleanup = append(c.cleanup, func() { os.RemoveAll(d) })
 	}
 	c.Dir = dir
+	if opt.Netns {
+		nw, err := NewNet(opt.BasePort, opt.Nodes)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.Net = nw
+		c.cleanup = append(c.cleanup, nw.Close)
+	}
 	if err := c.setupDisk(); err != nil {
 		c.Close()
 		return nil, err
@@ -172,7 +192,10 @@ func (c *Cluster) writeConf() error {
 	for i := 1; i <= c.Opt.Nodes; i++ {
 		n := &Node{ID: i, Name: fmt.Sprintf("node%d", i), Port: c.Opt.BasePort + i, c: c,
 			Socket:  filepath.Join(c.Dir, fmt.Sprintf("node%d.sock", i)),
-			LogPath: filepath.Join(c.Dir, fmt.Sprintf("node%d.log", i))}
+			LogPath: filepath.Join(c.Dir, fmt.Sprintf("node%d.log", i)), Addr: "127.0.0.1"}
+		if c.Net != nil {
+			n.Addr = NodeAddr(i)
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	c.Conf = filepath.Join(c.Dir, "cluster.conf")
@@ -189,7 +212,7 @@ func (c *Cluster) writeConf() error {
 			n.Fence = fmt.Sprintf(`<fence><method name="ipmi"><device name="bmc-%s"/></method></fence>`, n.Name)
 		}
 	}
-	funcs := template.FuncMap{"bmcport": c.BMCPort}
+	funcs := template.FuncMap{"bmcport": c.BMCPort, "bmcaddr": c.bmcAddr}
 	return template.Must(template.New("conf").Funcs(funcs).Parse(confTemplate)).Execute(f, map[string]any{
 		"Key": c.Key, "Device": c.Device, "Nodes": c.Nodes, "Extra": c.Opt.Extra, "BMC": c.Opt.BMC,
 		"Quorumd": c.Opt.Quorumd, "Totem": c.Opt.Totem, "FenceAttrs": c.Opt.FenceAttrs, "FenceDaemon": c.Opt.FenceDaemon, "ExtraDevices": c.Opt.ExtraDevices})
@@ -232,7 +255,7 @@ func (n *Node) Start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(n.c.Opt.Bin, "quorated"), "-c", n.c.Conf, "-n", n.Name, "--socket", n.Socket)
+	cmd := n.c.launch(n)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -13,7 +13,12 @@ const chain = "QUORATE-TEST"
 
 // Isolate cuts node n off the network with iptables: every UDP packet to
 // or from its heartbeat port is dropped. Its disk keeps working.
+// In netns mode it cuts the node's eth0 instead (Net.Cut); Reconnect
+// undoes that.
 func (c *Cluster) Isolate(n *Node) error {
+	if c.Net != nil {
+		return c.Net.Cut(n.ID)
+	}
 	if err := ensureChain(); err != nil {
 		return err
 	}

@@ -1,0 +1,359 @@
+//go:build integration
+
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+
+	"github.com/quorate/quorate/api"
+	"github.com/quorate/quorate/integration/harness"
+	"github.com/quorate/quorate/svcmgr"
+)
+
+// The systemd agent talks to the system bus of the machine quorated runs
+// on: cluster.conf has no bus address (svcmgr.Env.SystemdBus is not set
+// by quorated), and godbus takes the system bus from
+// DBUS_SYSTEM_BUS_ADDRESS. Each node here is paired with its own systemd
+// container (svcmgr/testdata/nspawn) and its quorated gets that
+// container's bus in DBUS_SYSTEM_BUS_ADDRESS: node N's "machine" is
+// container N.
+
+// testCache is where the container rootfs is cached (QUORATE_TEST_CACHE
+// overrides it, as in svcmgr's tests).
+func testCache() string {
+	if d := os.Getenv("QUORATE_TEST_CACHE"); d != "" {
+		return d
+	}
+	return "/var/cache/quorate-test"
+}
+
+// sdContainer is one booted systemd container.
+type sdContainer struct {
+	name, lab string
+	bus       string // D-Bus address of its system bus
+	units     string // host directory seen as /run/systemd/system inside
+	leader    int    // host pid of its init
+}
+
+const nspawnDir = "../svcmgr/testdata/nspawn"
+
+// testUnit is the systemd service of the test: its main process records
+// its start and stop in a log inside the unit directory (which the host
+// sees), in the format of testdata/svc.sh; pids repeat across
+// containers, so the pid field is NODE-PID.
+const testUnit = "[Service]\nExecStart=/bin/sh /run/systemd/system/qtest.sh\n"
+
+const testUnitScript = `#!/bin/sh
+log=/run/systemd/system/svc.log
+echo "start %[1]s $(date +%%s.%%N) %[1]s-$$" >> $log
+trap 'echo "stop %[1]s $(date +%%s.%%N) %[1]s-$$" >> $log; exit 0' TERM
+while :; do sleep 0.2 & wait $!; done
+`
+
+// bootContainers boots one container per node (in parallel) with the
+// test unit installed, and stops them when the test ends.
+func bootContainers(t *testing.T, base, nodes int) []*sdContainer {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	for _, c := range []string{"systemd-nspawn", "busctl"} {
+		if _, err := exec.LookPath(c); err != nil {
+			t.Skipf("%s not installed (apt-get install -y systemd-container)", c)
+		}
+	}
+	lab := testCache()
+	if _, err := os.Stat(filepath.Join(lab, "rootfs-bookworm", ".ready")); err != nil {
+		t.Logf("building the container rootfs in %s (once, about a minute)", lab)
+		cmd := exec.Command(nspawnDir + "/rootfs.sh")
+		cmd.Env = append(os.Environ(), "LAB="+lab)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Skipf("cannot build the container rootfs: %v: %s", err, out)
+		}
+	}
+	cs := make([]*sdContainer, nodes)
+	var wg sync.WaitGroup
+	errs := make([]error, nodes)
+	for i := range cs {
+		c := &sdContainer{name: fmt.Sprintf("qt%d-%d", base, i+1), lab: lab}
+		c.units = filepath.Join(lab, "sd", c.name, "units")
+		cs[i] = c
+		os.MkdirAll(c.units, 0o755)
+		os.WriteFile(filepath.Join(c.units, "qtest.service"), []byte(testUnit), 0o644)
+		os.WriteFile(filepath.Join(c.units, "qtest.sh"), []byte(fmt.Sprintf(testUnitScript, fmt.Sprintf("node%d", i+1))), 0o755)
+		os.WriteFile(filepath.Join(c.units, "svc.log"), nil, 0o666)
+		wg.Go(func() { errs[i] = c.boot() })
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Go(func() {
+				if out, err := c.script("stop"); err != nil {
+					t.Errorf("stopping container %s: %v: %s", c.name, err, out)
+				}
+				os.RemoveAll(filepath.Join(lab, "sd", c.name))
+			})
+		}
+		wg.Wait()
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Skipf("cannot boot systemd container %s: %v", cs[i].name, err)
+		}
+	}
+	return cs
+}
+
+func (c *sdContainer) boot() error {
+	out, err := c.script("start")
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	c.bus = lines[len(lines)-1]
+	data, _ := os.ReadFile(filepath.Join(c.lab, "sd", c.name, "leader.pid"))
+	c.leader, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+	if !strings.HasPrefix(c.bus, "unix:path=") || c.leader <= 0 {
+		return fmt.Errorf("container did not come up: %s", out)
+	}
+	return nil
+}
+
+func (c *sdContainer) script(action string) ([]byte, error) {
+	cmd := exec.Command(nspawnDir+"/systemd.sh", action, c.name)
+	cmd.Env = append(os.Environ(), "LAB="+c.lab)
+	return cmd.CombinedOutput()
+}
+
+// unitProps returns the test unit's ActiveState and MainPID (a pid
+// inside the container).
+func (c *sdContainer) unitProps(t *testing.T) (string, uint32) {
+	t.Helper()
+	conn, err := sddbus.NewConnection(svcmgr.BusAt(c.bus))
+	if err != nil {
+		t.Fatalf("bus of %s: %v", c.name, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := conn.GetUnitPropertiesContext(ctx, "qtest.service")
+	if err != nil {
+		t.Fatalf("properties of qtest.service in %s: %v", c.name, err)
+	}
+	sp, err := conn.GetServicePropertyContext(ctx, "qtest.service", "MainPID")
+	if err != nil {
+		t.Fatalf("MainPID of qtest.service in %s: %v", c.name, err)
+	}
+	return p["ActiveState"].(string), sp.Value.Value().(uint32)
+}
+
+// hostPid maps a pid inside the container to the host's pid.
+func (c *sdContainer) hostPid(t *testing.T, inner uint32) int {
+	t.Helper()
+	want, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", c.leader))
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); ns != want {
+			continue
+		}
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		for _, line := range strings.Split(string(status), "\n") {
+			if f := strings.Fields(line); len(f) >= 3 && f[0] == "NSpid:" && f[len(f)-1] == strconv.FormatUint(uint64(inner), 10) {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no host pid for pid %d of container %s", inner, c.name)
+	return 0
+}
+
+// mergedLog concatenates the containers' start/stop logs into one file
+// for checkNoOverlap.
+func mergedLog(t *testing.T, cs []*sdContainer) string {
+	t.Helper()
+	var all []byte
+	for _, c := range cs {
+		b, _ := os.ReadFile(filepath.Join(c.units, "svc.log"))
+		all = append(all, b...)
+	}
+	p := filepath.Join(t.TempDir(), "svc.log")
+	if err := os.WriteFile(p, all, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// plainCluster starts three nodes (no BMC) running rm, each with the
+// environment env gives it.
+func plainCluster(t *testing.T, base int, svc string, env func(n *harness.Node) []string) (*harness.Cluster, string) {
+	t.Helper()
+	rm := fmt.Sprintf(`<rm>
+    <failoverdomains><failoverdomain name="d" ordered="1" nofailback="1">
+      <failoverdomainnode name="node1" priority="1"/><failoverdomainnode name="node2" priority="2"/><failoverdomainnode name="node3" priority="3"/>
+    </failoverdomain></failoverdomains>
+    %s
+  </rm>`, svc)
+	return start(t, harness.Options{BasePort: base, Extra: rm, NodeEnv: env})
+}
+
+// failedLogged finds when node n logged the service failure after since.
+func failedLogged(n *harness.Node, since time.Time) (time.Time, bool) {
+	sc := bufio.NewScanner(strings.NewReader(n.Log()))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, `msg="service failed"`) || !strings.HasPrefix(line, "time=") {
+			continue
+		}
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, ts)
+		if err == nil && !at.Before(since.Truncate(time.Millisecond)) {
+			return at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func TestSystemdServiceInContainers(t *testing.T) {
+	cs := bootContainers(t, 6860, 3)
+	env := func(n *harness.Node) []string {
+		return []string{"DBUS_SYSTEM_BUS_ADDRESS=" + cs[n.ID-1].bus}
+	}
+	c, master := plainCluster(t, 6860, `<service name="app" domain="d" recovery="restart" max_restarts="3" restart_expire_time="300"><systemd name="qtest"/></service>`, env)
+	m := c.Node(master)
+	s, _ := waitService(t, m, started, "started")
+	owner := c.Node(s.Owner)
+	box := cs[owner.ID-1]
+	for i, x := range cs {
+		state, _ := x.unitProps(t)
+		if want := map[bool]string{true: "active", false: "inactive"}[i == owner.ID-1]; state != want {
+			t.Fatalf("qtest.service is %s in %s, want %s (owner %s)", state, x.name, want, owner.Name)
+		}
+	}
+
+	// Kill the unit's main process: the owner hears it from systemd at
+	// once and the service is restarted in place.
+	_, inner := box.unitProps(t)
+	pid := box.hostPid(t, inner)
+	killed := time.Now()
+	kills := map[string][]float64{owner.Name: {now()}}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	if _, ok := harness.Until(5*time.Second, 5*time.Millisecond, func() bool { var ok bool; at, ok = failedLogged(owner, killed); return ok }); !ok {
+		t.Fatalf("%s never logged the unit's failure:\n%s", owner.Name, owner.Log())
+	}
+	noticed := at.Sub(killed)
+	s2, took := waitService(t, m, func(s api.Service) bool { return started(s) && s.Restarts >= 1 }, "restarted")
+	t.Logf("main process killed -> failure noticed by %s after %v (log time, ms resolution) -> restarted on %s after %v", owner.Name, noticed, s2.Owner, took)
+	if noticed > 100*time.Millisecond {
+		t.Errorf("the unit's failure was noticed after %v; want within 100 ms", noticed)
+	}
+	if s2.Owner != owner.Name {
+		t.Errorf("restart policy: the service moved to %s instead of restarting on %s", s2.Owner, owner.Name)
+	}
+	if state, inner2 := box.unitProps(t); state != "active" || inner2 == inner {
+		t.Errorf("after recovery qtest.service in %s is %s with main pid %d (killed %d)", box.name, state, inner2, inner)
+	}
+
+	// Relocate with clusvcadm from a node that is not the master.
+	target := "node3"
+	if owner.Name == "node3" {
+		target = "node2"
+	}
+	if out, err := clusvcadm(c, victim(c, master), "-r", "app", "-m", target); err != nil {
+		t.Fatalf("clusvcadm -r app -m %s: %v %s", target, err, out)
+	}
+	waitService(t, m, func(s api.Service) bool { return started(s) && s.Owner == target }, "relocated to "+target)
+	if state, _ := box.unitProps(t); state != "inactive" {
+		t.Errorf("qtest.service is %s in the old owner's container after the relocation", state)
+	}
+	if state, _ := cs[c.Node(target).ID-1].unitProps(t); state != "active" {
+		t.Errorf("qtest.service is %s in %s's container after the relocation", state, target)
+	}
+	checkNoOverlap(t, mergedLog(t, cs), kills)
+}
+
+// dummyStates lists the nodes whose Dummy state file exists.
+func dummyStates(dirs []string) []int {
+	var on []int
+	for i, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "Dummy-dummy.state")); err == nil {
+			on = append(on, i+1)
+		}
+	}
+	return on
+}
+
+func TestOCFDummyServiceStartsAndRelocates(t *testing.T) {
+	agent := filepath.Join(svcmgr.DefaultOCFRoot, "resource.d/heartbeat/Dummy")
+	if _, err := os.Stat(agent); err != nil {
+		t.Skipf("%s missing (apt-get install -y resource-agents)", agent)
+	}
+	// Dummy keeps its state in $HA_RSCTMP (the agents' run directory,
+	// cleared at boot): one per node, as on separate machines.
+	tmp := t.TempDir()
+	dirs := make([]string, 3)
+	for i := range dirs {
+		dirs[i] = filepath.Join(tmp, fmt.Sprintf("node%d", i+1))
+		os.MkdirAll(dirs[i], 0o755)
+	}
+	env := func(n *harness.Node) []string { return []string{"HA_RSCTMP=" + dirs[n.ID-1]} }
+	c, master := plainCluster(t, 6880, `<service name="app" domain="d"><ocf agent="heartbeat/Dummy" name="dummy" fake="x"/></service>`, env)
+	// Sample the state files all along: never on two nodes at once.
+	stop := make(chan struct{})
+	var both []int
+	var sampler sync.WaitGroup
+	sampler.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+				if on := dummyStates(dirs); len(on) > 1 && both == nil {
+					both = on
+				}
+			}
+		}
+	})
+	m := c.Node(master)
+	s, _ := waitService(t, m, started, "started")
+	if on := dummyStates(dirs); len(on) != 1 || on[0] != c.Node(s.Owner).ID {
+		t.Fatalf("Dummy state on nodes %v, want only on the owner %s", on, s.Owner)
+	}
+	target := "node3"
+	if s.Owner == "node3" {
+		target = "node2"
+	}
+	if out, err := clusvcadm(c, victim(c, master), "-r", "app", "-m", target); err != nil {
+		t.Fatalf("clusvcadm -r app -m %s: %v %s", target, err, out)
+	}
+	s2, took := waitService(t, m, func(s api.Service) bool { return started(s) && s.Owner == target }, "relocated to "+target)
+	close(stop)
+	sampler.Wait()
+	t.Logf("OCF heartbeat/Dummy relocated %s -> %s in %v", s.Owner, s2.Owner, took)
+	if on := dummyStates(dirs); len(on) != 1 || on[0] != c.Node(target).ID {
+		t.Errorf("after the relocation Dummy state on nodes %v, want only on %s", on, target)
+	}
+	if both != nil {
+		t.Errorf("Dummy ran on nodes %v at once", both)
+	}
+}
