@@ -13,7 +13,7 @@ var (
 	flagSeeds   = flag.Int("seeds", 1000, "number of seeds to simulate")
 	flagSeed    = flag.Uint64("seed", 0, "replay one seed (with its full trace)")
 	flagNodes   = flag.Int("nodes", 0, "nodes per cluster (0: 2..5 drawn from the seed)")
-	flagTrace   = flag.Int("trace", 200, "trace lines kept for a failure report")
+	flagTrace   = flag.Int("tracelines", 200, "trace lines kept for a failure report")
 	flagSvcLive = flag.Bool("svcliveness", false, "also require every service to settle after the faults heal")
 )
 
