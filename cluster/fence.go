@@ -50,7 +50,7 @@ func (n *Node) fenceCycle() {
 			n.notice(LevelWarn, fmt.Sprintf("fencing node %d (%s), attempt %d", id, op.reason, op.attempts), id, op.reason.String())
 			continue
 		}
-		if !op.warned {
+		if !op.warned && n.cfg.WatchdogTimeout <= 0 {
 			op.warned = true
 			n.notice(LevelError, fmt.Sprintf("node %d cannot be fenced: it has no fence method and no watchdog is configured; its services stay where they are until it restarts or acknowledges its eviction", id), id, "fence")
 		}

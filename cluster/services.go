@@ -401,6 +401,9 @@ func (n *Node) adoptRunning(s *ServiceInfo, e *ServiceEntry) bool {
 		inc := n.inc
 		if id != n.cfg.Self {
 			inc = n.peers[id].slot.Incarnation
+			if n.fencedInc(id, inc) {
+				continue // its last slot outlived it: what it ran died with the fence
+			}
 		}
 		e.Owner, e.OwnerInc, e.State = id, uint32(inc), SvcStarted
 		if r.State == SvcStopping {
@@ -409,6 +412,16 @@ func (n *Node) adoptRunning(s *ServiceInfo, e *ServiceEntry) bool {
 		e.Gen = max(e.Gen, r.Gen)
 		n.notice(LevelWarn, fmt.Sprintf("service %s: node %d reports it running; taking that as its owner", s.Name, id), id, "adopt")
 		return true
+	}
+	return false
+}
+
+// fencedInc reports whether incarnation inc of node id was fenced.
+func (n *Node) fencedInc(id NodeID, inc uint64) bool {
+	for _, ev := range n.master.evictions {
+		if ev.Node == id && ev.Incarnation == inc && ev.Fenced {
+			return true
+		}
 	}
 	return false
 }

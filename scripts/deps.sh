@@ -8,7 +8,7 @@ pkgs=(iproute2 util-linux iptables procps)
 case $tier in
   demo) ;;
   test) pkgs+=(openipmi ipmitool fence-agents resource-agents systemd-container debootstrap e2fsprogs) ;;
-  vm)   pkgs+=(qemu-system-x86 qemu-utils qemu-block-extra tgt libiscsi-bin xz-utils gzip cpio) ;;
+  vm)   pkgs+=(qemu-system-x86 qemu-utils qemu-block-extra tgt libiscsi-bin xz-utils gzip cpio openipmi ipmitool) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -104,7 +104,22 @@ func summary(st *api.Status) string {
 	for _, m := range st.Members {
 		s = append(s, m.Name+"="+m.State)
 	}
-	return fmt.Sprintf("quorate=%v members %s", st.Quorum.Quorate, strings.Join(s, " "))
+	var svcs []string
+	for _, v := range st.Services {
+		svcs = append(svcs, v.Name+"="+v.State+"@"+v.Owner)
+	}
+	var fences []string
+	for _, f := range st.Fencing {
+		fences = append(fences, f.Node+":"+f.Result)
+	}
+	out := fmt.Sprintf("quorate=%v members %s", st.Quorum.Quorate, strings.Join(s, " "))
+	if len(svcs) > 0 {
+		out += " services " + strings.Join(svcs, " ")
+	}
+	if len(fences) > 0 {
+		out += " fenced " + strings.Join(fences, " ")
+	}
+	return out
 }
 
 // allOnline accepts a quorate status in which every named node is online.
@@ -138,7 +153,7 @@ func sha(t *testing.T, path string) [32]byte {
 // failWithLogs ends the test, pointing at the console logs.
 func failWithLogs(t *testing.T, l *lab, err error) {
 	t.Helper()
-	t.Fatalf("%v\nconsole logs: %s", err, filepath.Join(l.dir, "vm*.log"))
+	t.Fatalf("%v\nconsole logs: %s", err, filepath.Join(l.dir, "*-vm*.log"))
 }
 
 func TestAppliance(t *testing.T) {
@@ -156,6 +171,7 @@ func TestAppliance(t *testing.T) {
 		{"OneNodeJoins", oneNode},
 		{"UnknownDiskUntouched", unknownDisk},
 		{"ThreeNodesThenPowerOff", threeNodes},
+		{"ServicePowerFenceWatchdog", failover},
 		{"ISCSI", iscsi},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -301,9 +317,7 @@ func powerButton(t *testing.T, l *lab, m, observer *vm) {
 	if _, err := qmpExec(m.qmp, "system_powerdown"); err != nil {
 		t.Fatalf("system_powerdown: %v", err)
 	}
-	select {
-	case <-m.proc.done:
-	case <-time.After(evictWithin):
+	if !m.waitGone(evictWithin) {
 		failWithLogs(t, l, fmt.Errorf("vm%d did not power off within %v of the power button", m.id, evictWithin))
 	}
 	off := time.Since(start)

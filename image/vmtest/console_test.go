@@ -80,7 +80,10 @@ func (c *console) run(cmd string, within time.Duration) (string, error) {
 	n := c.seq
 	start := c.out.Len()
 	c.mu.Unlock()
-	begin, end := fmt.Sprintf("@@BEGIN-%d@@\n", n), fmt.Sprintf("@@END-%d@@", n)
+	// The markers are matched without their line ends: a log line that
+	// another process writes to the console can land between a marker
+	// and its newline.
+	begin, end := fmt.Sprintf("@@BEGIN-%d@@", n), fmt.Sprintf("@@END-%d@@", n)
 	line := fmt.Sprintf("echo @@B\"\"EGIN-%d@@; %s; echo @@E\"\"ND-%d@@\n", n, cmd, n)
 	if _, err := c.conn.Write([]byte(line)); err != nil {
 		return "", err
@@ -102,9 +105,14 @@ func (c *console) close() { c.conn.Close() }
 
 // jsonBlock returns the first block of lines from a line "{" to a line
 // "}" (indented JSON, as clustat --json prints it), skipping log lines
-// that other processes wrote to the console around it.
+// that other processes wrote to the console around it and into it.
 func jsonBlock(s string) (string, bool) {
-	lines := strings.Split(s, "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if !isLogLine(l) {
+			lines = append(lines, l)
+		}
+	}
 	for i, l := range lines {
 		if l != "{" {
 			continue
@@ -116,4 +124,11 @@ func jsonBlock(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// isLogLine tells the appliance's log lines (uinit's "up=…", quorated's
+// "time=…", possibly after the shell's prompt) from command output.
+func isLogLine(l string) bool {
+	l = strings.TrimPrefix(l, "$ ")
+	return strings.HasPrefix(l, "time=") || strings.HasPrefix(l, "up=")
 }

@@ -18,15 +18,40 @@
 // (cache=none, share-rw), a virtio NIC, virtio-rng (without it the guest
 // kernel blocks getrandom for minutes under TCG), an i6300esb watchdog
 // that resets the VM, a QMP socket and a serial console on a Unix socket
-// whose output is also logged to vmN.log.
+// whose output is also logged to CASE-vmN.log.
+//
+// A VM can also sit behind its own BMC (bmc_test.go): an OpenIPMI
+// ipmi_sim per VM in the lab namespace, LAN channel on 10.77.0.(20+n):623
+// (lanplus, cipher 3, admin/secret), whose power is the VM: power on runs
+// the VM's qemu (startcmd), power off is sent to that qemu over its
+// ipmi-bmc-extern chardev (qemu exits at once; ipmi_sim kills it if not).
+// qemu's pid file is kept in pids/ next to ipmi_sim's.
+//
+// Cases (TestAppliance): one VM joins; a disk with another label is
+// refused and left unchanged; three VMs form a cluster, one is powered
+// off (QMP quit) and evicted, another leaves by its power button; then
+// ServicePowerFenceWatchdog, three VMs behind BMCs with i6300esb
+// watchdogs (<quorumd watchdog="/dev/watchdog" watchdog_timeout="5">) and
+// an exec service: the service runs (moved to node2 with clusvcadm), its
+// owner is QMP-quit, node1 (the master) fences it through its BMC and
+// starts the service, the fence's power on boots the VM again and it
+// rejoins; the same VM paused (QMP stop) is fenced again, the BMC's power
+// off ending the paused qemu; node3 (watchdog only, no <fence> method) is
+// cut off the bridge, is evicted, its watchdog resets it (QMP WATCHDOG
+// event) and it rejoins once the link is back; last, the quorum disk as
+// an iSCSI LUN of tgtd (guest initiator, and qemu's as scsi-block).
+// Not covered yet: SCSI-3 PR fencing end to end (quorated does not fence
+// through fencer.PR yet).
 //
 // The tests drive each VM through its serial console: they run clustat
 // --json in the appliance's console shell and read the answer between two
 // marker lines, so what they check is what an operator sees. Timings
 // (boot to member, one VM and three in parallel; eviction after a power
-// off) are printed as lines starting with "vm-test:".
+// off; owner power off to fence and to the service on another VM; cut
+// off to watchdog reset and to rejoin) are printed as lines starting
+// with "vm-test:".
 //
-// Every qemu and DHCP process writes its pid to /var/tmp/quorate-vmtest/pids,
+// Every qemu, ipmi_sim and DHCP process writes its pid to /var/tmp/quorate-vmtest/pids,
 // so run.sh can end exactly those if the test binary dies; the namespace
 // (with its bridge and taps) is deleted at the end.
 package vmtest

@@ -81,6 +81,11 @@ func newLab(t *testing.T, n int) *lab {
 	}
 	l := &lab{t: t, dir: labDir, root: root, out: out, disk: filepath.Join(labDir, "qdisk.img")}
 	l.cleanup() // leftovers of a killed run
+	if old, _ := filepath.Glob(filepath.Join(l.dir, "*.log")); len(old) > 0 {
+		for _, f := range old { // console logs of the last run
+			os.Remove(f)
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(l.dir, "pids"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +119,9 @@ func (l *lab) network(n int) {
 	l.sh("ip", "-n", netns, "link", "add", bridge, "type", "bridge")
 	l.sh("ip", "-n", netns, "addr", "add", labnet.ServerAddr.String()+"/24", "dev", bridge)
 	l.sh("ip", "-n", netns, "link", "set", bridge, "up")
+	for i := 1; i <= n; i++ { // the BMCs' LAN addresses (bmc_test.go)
+		l.sh("ip", "-n", netns, "addr", "add", bmcAddr(i).String()+"/24", "dev", bridge)
+	}
 	for i := 1; i <= n; i++ {
 		tap := fmt.Sprintf("tap%d", i)
 		l.sh("ip", "-n", netns, "tuntap", "add", "dev", tap, "mode", "tap")
@@ -203,12 +211,18 @@ func clusterConf(diskLabel string, n, version int) string {
 // cluster.conf and key. It returns the disk's path.
 func (l *lab) newDisk(t *testing.T, name, diskLabel string, nodes int) string {
 	t.Helper()
+	return l.newDiskWith(t, name, diskLabel, clusterConf(diskLabel, nodes, 1))
+}
+
+// newDiskWith is newDisk with the given cluster.conf text.
+func (l *lab) newDiskWith(t *testing.T, name, diskLabel, confText string) string {
+	t.Helper()
 	l = l.with(t)
 	conf := filepath.Join(l.dir, name+".conf")
 	key := filepath.Join(l.dir, name+".key")
 	k := make([]byte, 32)
 	rand.Read(k)
-	if err := os.WriteFile(conf, []byte(clusterConf(diskLabel, nodes, 1)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(confText), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
 	if err := os.WriteFile(key, k, 0o600); err != nil {
@@ -230,37 +244,53 @@ type vmConfig struct {
 	// initiator name per VM) as a scsi-block device on virtio-scsi, so
 	// the guest sends SCSI commands (PR included) to the target.
 	lun string
+	// bmc puts the VM behind its own BMC (bmc_test.go): an ipmi_sim that
+	// starts qemu on power on and that qemu talks to as its IPMI BMC.
+	bmc bool
 }
 
 // initiator is VM id's iSCSI initiator name.
 func initiator(id int) string { return fmt.Sprintf("iqn.2026-11.test.quorate:%s", labnet.VM(id).Name) }
 
-// vm is a running VM.
+// vm is a running VM: a qemu process the test started (proc), or one
+// that the VM's BMC starts and stops (bmc; the qemu's pid is in pidfile).
 type vm struct {
 	id      int
 	proc    *proc
+	bmc     *bmc
+	pidfile string
 	started time.Time
 	con     *console
 	qmp     string
+	ser     string
 	log     string
 }
 
-// boot starts a VM and connects to its serial console.
-func (l *lab) boot(t *testing.T, c vmConfig) *vm {
-	t.Helper()
-	l = l.with(t)
+// vmPaths are the per-VM files: serial console socket, QMP socket,
+// console log (CASE-vmN.log, one per case) and qemu's pid file (in pids/,
+// so every cleanup finds it).
+func (l *lab) vmPaths(id int) (ser, qmp, logPath, pidfile string) {
+	name := fmt.Sprintf("vm%d", id)
+	tag := l.t.Name()
+	if i := strings.LastIndexByte(tag, '/'); i >= 0 {
+		tag = tag[i+1:]
+	}
+	return filepath.Join(l.dir, name+".sock"), filepath.Join(l.dir, name+".qmp"),
+		filepath.Join(l.dir, tag+"-"+name+".log"), filepath.Join(l.dir, "pids", name+"-qemu")
+}
+
+// qemuArgs is the qemu command line of VM c.id (without "ip netns exec").
+// logappend keeps the console log across power cycles of a BMC's VM.
+func (l *lab) qemuArgs(c vmConfig) []string {
 	v := labnet.VM(c.id)
-	name := fmt.Sprintf("vm%d", c.id)
-	ser, qmp, logPath := filepath.Join(l.dir, name+".sock"), filepath.Join(l.dir, name+".qmp"), filepath.Join(l.dir, name+".log")
-	os.Remove(ser)
-	os.Remove(qmp)
-	os.Remove(logPath)
-	args := []string{"netns", "exec", netns, "qemu-system-x86_64",
+	ser, qmp, logPath, pidfile := l.vmPaths(c.id)
+	args := []string{"qemu-system-x86_64",
 		"-accel", "tcg,tb-size=64", "-m", "256", "-smp", "1",
 		"-nographic", "-nodefaults", "-no-user-config", "-bios", qboot,
-		"-chardev", fmt.Sprintf("socket,id=ser0,path=%s,server=on,wait=off,logfile=%s", ser, logPath),
+		"-chardev", fmt.Sprintf("socket,id=ser0,path=%s,server=on,wait=off,logfile=%s,logappend=on", ser, logPath),
 		"-serial", "chardev:ser0",
 		"-qmp", fmt.Sprintf("unix:%s,server=on,wait=off", qmp),
+		"-pidfile", pidfile,
 		"-kernel", filepath.Join(l.out, "vmlinux"), "-initrd", filepath.Join(l.out, "quorate.cpio"),
 		"-append", "console=ttyS0 quiet panic=-1 quorate.label=" + label + " " + c.cmdline,
 		"-netdev", fmt.Sprintf("tap,id=n0,ifname=tap%d,script=no,downscript=no", c.id),
@@ -278,24 +308,109 @@ func (l *lab) boot(t *testing.T, c vmConfig) *vm {
 			"-drive", "file="+c.lun+",format=raw,if=none,id=lun,cache=none",
 			"-device", "virtio-scsi-pci,id=scsi0", "-device", "scsi-block,drive=lun,bus=scsi0.0")
 	}
-	m := &vm{id: c.id, started: time.Now(), qmp: qmp, log: logPath}
-	m.proc = l.spawn(name, "ip", args...)
-	con, err := dialConsole(ser, 10*time.Second)
+	if c.bmc {
+		// qemu's side of the BMC: an external BMC (ipmi_sim) on a TCP
+		// chardev, seen by the guest as a KCS interface.
+		args = append(args,
+			"-chardev", fmt.Sprintf("socket,id=ipmi0,host=127.0.0.1,port=%d,reconnect=10", bmcSerialPort(c.id)),
+			"-device", "ipmi-bmc-extern,id=bmc0,chardev=ipmi0", "-device", "isa-ipmi-kcs,bmc=bmc0")
+	}
+	return args
+}
+
+// newVM removes the files of an earlier VM with the same id.
+func (l *lab) newVM(c vmConfig) *vm {
+	ser, qmp, logPath, pidfile := l.vmPaths(c.id)
+	for _, f := range []string{ser, qmp, logPath, pidfile} {
+		os.Remove(f)
+	}
+	return &vm{id: c.id, started: time.Now(), qmp: qmp, ser: ser, log: logPath, pidfile: pidfile}
+}
+
+// boot starts a VM and connects to its serial console.
+func (l *lab) boot(t *testing.T, c vmConfig) *vm {
+	t.Helper()
+	l = l.with(t)
+	name := fmt.Sprintf("vm%d", c.id)
+	m := l.newVM(c)
+	m.proc = l.spawn(name, "ip", append([]string{"netns", "exec", netns}, l.qemuArgs(c)...)...)
+	l.t.Cleanup(func() { m.stop() })
+	m.connect(l.t)
+	return m
+}
+
+// connect (re)connects to the VM's serial console, e.g. after its BMC
+// powered it on again.
+func (m *vm) connect(t *testing.T) {
+	t.Helper()
+	if m.con != nil {
+		m.con.close()
+	}
+	con, err := dialConsole(m.ser, 10*time.Second)
 	if err != nil {
-		l.t.Fatalf("%s: %v (qemu output in %s.out)", name, err, filepath.Join(l.dir, name))
+		t.Fatalf("vm%d: %v (qemu output in %s)", m.id, err, filepath.Join(labDir, fmt.Sprintf("vm%d.out or bmc%d.out", m.id, m.id)))
 	}
 	m.con = con
-	l.t.Cleanup(func() { m.stop() })
-	return m
+}
+
+// qemuPid is the pid of the VM's qemu, 0 if none runs.
+func (m *vm) qemuPid() int {
+	if m.proc != nil {
+		select {
+		case <-m.proc.done:
+			return 0
+		default:
+			return m.proc.cmd.Process.Pid
+		}
+	}
+	b, err := os.ReadFile(m.pidfile)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 || syscall.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
+// waitGone waits until the VM's qemu has exited.
+func (m *vm) waitGone(within time.Duration) bool {
+	if m.proc != nil {
+		select {
+		case <-m.proc.done:
+			return true
+		case <-time.After(within):
+			return false
+		}
+	}
+	deadline := time.Now().Add(within)
+	for m.qemuPid() != 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// kill ends the VM's qemu at once.
+func (m *vm) kill() {
+	if m.proc != nil {
+		m.proc.kill()
+		return
+	}
+	if pid := m.qemuPid(); pid != 0 {
+		syscall.Kill(pid, syscall.SIGKILL)
+		m.waitGone(5 * time.Second)
+	}
 }
 
 // powerOff is QMP quit: the VM is gone at once, as if its power was cut.
 func (m *vm) powerOff() error {
 	_, err := qmpExec(m.qmp, "quit")
-	select {
-	case <-m.proc.done:
-	case <-time.After(5 * time.Second):
-		m.proc.kill()
+	if !m.waitGone(5 * time.Second) {
+		m.kill()
 	}
 	return err
 }
@@ -304,5 +419,8 @@ func (m *vm) stop() {
 	if m.con != nil {
 		m.con.close()
 	}
-	m.proc.kill()
+	if m.bmc != nil {
+		m.bmc.stop() // first, so it cannot power the VM on again
+	}
+	m.kill()
 }

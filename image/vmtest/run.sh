@@ -1,6 +1,7 @@
 #!/bin/sh
 # image/vmtest/run.sh : the appliance VM tests (what `make vm-test` runs). Root; needs
-# qemu-system-x86 and out/ from image/build.sh (the tests skip, saying why, otherwise).
+# qemu-system-x86 and out/ from image/build.sh, openipmi + ipmitool for the BMC case and tgt
+# for the iSCSI case (the tests skip, saying why, otherwise).
 # Bounded to about 10 minutes; on exit every process the tests started (pid files in
 # /var/tmp/quorate-vmtest/pids) is ended by its pid and the lab namespace is deleted.
 set -u
