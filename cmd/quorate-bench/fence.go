@@ -33,7 +33,10 @@ func fenceBench(trials int) error {
 		}
 		printDist("kill -9 -> fence confirmed, "+path.name, d)
 	}
-	return serviceBench(trials)
+	if err := serviceBench(trials); err != nil {
+		return err
+	}
+	return keepalivedBench(trials)
 }
 
 func fenceTrials(c *harness.Cluster, trials int) ([]time.Duration, error) {

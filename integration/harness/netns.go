@@ -30,6 +30,16 @@ const (
 // 10.231.0.N/24, and a client namespace PREFIX-c (10.231.0.200) on the
 // same bridge. PREFIX is "qn" and the base port, so parallel runs on
 // different ports do not collide.
+//
+// In BMC mode the BMCs (ipmi_sim) run in the bridge namespace and listen
+// on BridgeAddr, one port per node: the masters fence from inside their
+// namespaces over the same segment, and nothing needs a route to the
+// root namespace. The harness reaches them there too (ip netns exec).
+// A node namespace outlives its node's power: addresses a killed or
+// powered-off node held stay on its eth0 until the next power on, which
+// resets the NIC (resetNIC) before anything else. Fencing by reboot
+// (the default) powers on before it reports success, so they are gone
+// within milliseconds of the fence; a node left off keeps them.
 type Net struct {
 	Prefix string
 	Nodes  int
@@ -317,9 +327,9 @@ func resetNIC(n *Node) string {
 // "python3 FILE LOG ADDR PORT": it listens on ADDR:PORT (so it starts
 // only where a floating address is), answers every connection with the
 // name of the node running it (the -n argument of its parent quorated)
-// and a newline, and appends "start|stop NODE UNIXTIME RUN" lines to LOG
-// as testdata/svc.sh does. RUN is NODE-PID-RANDOM: pids repeat when a
-// node's PID namespace is powered on again.
+// and its run, "NODE RUN\n", and appends "start|stop NODE UNIXTIME RUN"
+// lines to LOG as testdata/svc.sh does. RUN is NODE-PID-RANDOM: pids
+// repeat when a node's PID namespace is powered on again.
 const NameServer = `import os, signal, socket, sys, time
 log, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 args = open('/proc/%d/cmdline' % os.getppid(), 'rb').read().split(b'\0')
@@ -339,6 +349,6 @@ s.listen(64)
 record('start')
 while True:
     c, _ = s.accept()
-    c.sendall((node + '\n').encode())
+    c.sendall(('%s %s\n' % (node, run)).encode())
     c.close()
 `
