@@ -159,19 +159,27 @@ func (n *Node) masterCycle() {
 func (n *Node) arbitrate() bool {
 	window := time.Duration(n.cfg.TKO) * n.cfg.Interval
 	var mine, cut NodeSet
+	undecided := false
 	mine.Add(n.cfg.Self)
 	for _, id := range n.ids {
 		p := n.peers[id]
 		if id == n.cfg.Self || !p.running() || !p.diskAlive(n.now, window) || n.evicted(id, p.slot.Incarnation) {
 			continue
 		}
-		if p.heard(n.now, n.cfg.Token) {
+		switch {
+		case p.heard(n.now, n.cfg.Token):
 			mine.Add(id)
-		} else if p.cutOff(n.now, &n.cfg) {
+		case p.cutOff(n.now, &n.cfg):
 			cut.Add(id)
+		default:
+			// Silent on the network, but not yet shown to be cut off (its
+			// slot has not gone on changing long enough): judge the sides
+			// only once every node is placed on one, or a side seen half
+			// would lose a tie it should win.
+			undecided = true
 		}
 	}
-	if cut.Len() == 0 {
+	if cut.Len() == 0 || undecided {
 		return false
 	}
 	best := n.strongestComponent(cut)

@@ -7,7 +7,7 @@ tier=${1:-test}
 pkgs=(iproute2 util-linux iptables procps)
 case $tier in
   demo) ;;
-  test) pkgs+=(openipmi ipmitool fence-agents resource-agents systemd-container debootstrap e2fsprogs) ;;
+  test) pkgs+=(openipmi ipmitool fence-agents resource-agents systemd-container debootstrap e2fsprogs keepalived python3 iputils-ping) ;;
   vm)   pkgs+=(qemu-system-x86 qemu-utils qemu-block-extra tgt libiscsi-bin xz-utils gzip cpio openipmi ipmitool) ;;
 esac
 missing=()
