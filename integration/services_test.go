@@ -77,7 +77,7 @@ func checkNoOverlap(t *testing.T, logf string, kills map[string][]float64) {
 		start, end float64
 	}
 	var spans []span
-	open := map[string]int{} // by pid
+	open := map[string]int{} // by node and pid (pids repeat across PID namespaces)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
@@ -87,12 +87,12 @@ func checkNoOverlap(t *testing.T, logf string, kills map[string][]float64) {
 		ts, _ := strconv.ParseFloat(fs[2], 64)
 		switch fs[0] {
 		case "start":
-			open[fs[3]] = len(spans)
+			open[fs[1]+"/"+fs[3]] = len(spans)
 			spans = append(spans, span{fs[1], ts, 1e18})
 		case "stop":
-			if i, ok := open[fs[3]]; ok {
+			if i, ok := open[fs[1]+"/"+fs[3]]; ok {
 				spans[i].end = ts
-				delete(open, fs[3])
+				delete(open, fs[1]+"/"+fs[3])
 			}
 		}
 	}
