@@ -1,8 +1,8 @@
-//go:build integration && netwip
+//go:build integration
 
-// These network-namespace service tests (floating IP answering a client
-// namespace after failover) are work in progress: the partition case does
-// not pass yet. Run them with -tags 'integration netwip'.
+// Network-namespace service tests: a floating address with a name server
+// behind it, and a client namespace that asks it which node answers,
+// through a kill -9, a partition and a SIGSTOP of the owner.
 
 package integration
 
