@@ -56,20 +56,25 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 // do sends in (if not nil) as JSON and decodes a 2xx body into out. Error
 // bodies become *Error; transport failures name the socket and the fix.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode %s %s request: %w", method, path, err)
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.send(ctx, method, path, "", nil, out)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("encode %s %s request: %w", method, path, err)
+	}
+	return c.send(ctx, method, path, "application/json", bytes.NewReader(b), out)
+}
+
+// send is do with a raw request body of the given content type ("" for
+// none).
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, "http://quorated"+path, body)
 	if err != nil {
 		return fmt.Errorf("build %s %s request: %w", method, path, err)
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

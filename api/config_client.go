@@ -3,9 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -27,30 +24,3 @@ func (c *Client) ConfigStatus(ctx context.Context) (ConfigSync, error) {
 }
 
 var _ ConfigBackend = (*Client)(nil)
-
-// send is do with a raw request body of the given content type.
-func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://quorated"+path, body)
-	if err != nil {
-		return fmt.Errorf("build %s %s request: %w", method, path, err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return c.transportError(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("read response to %s %s from %s: %w", method, path, c.path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return decodeError(resp.StatusCode, data)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decode response to %s %s from %s: %w", method, path, c.path, err)
-	}
-	return nil
-}

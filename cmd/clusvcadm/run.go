@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,12 +27,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	member := fs.String("m", "", "member to enable or relocate on")
 	quiet := fs.Bool("q", false, "quiet")
-	socket := fs.String("socket", "", "quorated's socket (default $QUORATE_SOCKET or "+api.DefaultSocket+")")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	socket := api.SocketFlag(fs)
+	if code := api.ParseFlags(fs, args); code >= 0 {
+		return code
 	}
 	op, svc := "", ""
 	for name, v := range ops {

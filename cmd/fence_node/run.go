@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,14 +16,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fence_node", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	unfence := fs.Bool("U", false, "unfence the node instead")
-	socket := fs.String("socket", "", "quorated's socket (default $QUORATE_SOCKET or "+api.DefaultSocket+")")
+	socket := api.SocketFlag(fs)
 	timeout := fs.Duration("timeout", 3*time.Minute, "give up waiting for the confirmation after this long")
 	fs.Usage = func() { fmt.Fprintln(stderr, "usage: fence_node [-U] [--socket PATH] NODE") }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code := api.ParseFlags(fs, args); code >= 0 {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
