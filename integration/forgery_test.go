@@ -84,7 +84,8 @@ func TestForgedReplayedAndCorruptInputIgnoredAndCounted(t *testing.T) {
 		Heartbeat: cluster.Heartbeat{From: 2, Incarnation: 7, State: cluster.StateMember}}, wrongKey)
 	conn.Write(forged)
 
-	// A corrupt slot: garbage in the slot of a configured node that is down.
+	// A corrupt block: garbage in one copy of the slot of a configured node
+	// that is down (dropped and counted; its other copy still reads).
 	down := victim(c, master)
 	down.Kill()
 	f, err := os.OpenFile(c.Device, os.O_WRONLY, 0)
@@ -103,7 +104,7 @@ func TestForgedReplayedAndCorruptInputIgnoredAndCounted(t *testing.T) {
 	harness.Until(3*time.Second, 20*time.Millisecond, func() bool {
 		after = counters(t, target)
 		ok = after["packets_replayed"] > before["packets_replayed"] && after["packets_bad_mac"] > before["packets_bad_mac"] &&
-			after["bad_slots"] > before["bad_slots"]
+			after["disk_corrupt_blocks"] > before["disk_corrupt_blocks"]
 		return ok
 	})
 	if !ok {

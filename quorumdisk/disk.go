@@ -30,7 +30,11 @@ type Disk struct {
 	closed bool
 	stuck  *stuckIO // abandoned call still running, or nil
 	blk    []byte   // one aligned block
+	pair   []byte   // one aligned slot pair
 	slots  []byte   // aligned buffer for ReadSlots, allocated on first use
+	// counts is the next write count of each slot this Disk writes,
+	// learnt from the disk before the first write.
+	counts map[cluster.NodeID]uint32
 }
 
 // Open opens the quorum disk at path read-write with O_DIRECT, and reads
@@ -67,7 +71,8 @@ func NewDisk(dev BlockDevice, ioTimeout time.Duration, log *slog.Logger) (*Disk,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Disk{dev: dev, name: deviceName(dev), timeout: ioTimeout, log: log, blk: AlignedBuffer(BlockSize)}
+	d := &Disk{dev: dev, name: deviceName(dev), timeout: ioTimeout, log: log, blk: AlignedBuffer(BlockSize),
+		pair: AlignedBuffer(SlotPairSize), counts: map[cluster.NodeID]uint32{}}
 	if err := checkGeometry(d.name, dev); err != nil {
 		return nil, err
 	}
@@ -133,15 +138,35 @@ func (d *Disk) SectorSize() int { return d.dev.SectorSize() }
 func (d *Disk) Stats() Stats { return d.stats.get() }
 
 // WriteSlot writes s into the slot of s.Node: one block, one device call.
+// Writes alternate between the slot's two copies, each stamped with a
+// write count one above the last, so a torn write leaves the previous
+// copy intact. Before the first write of a node's slot the Disk reads the
+// pair once to learn where the count stands.
 func (d *Disk) WriteSlot(s *cluster.Slot) error {
+	if !validNode(s.Node) {
+		return fmt.Errorf("%w: slot of node %d, valid ids are 1..%d", ErrInvalid, s.Node, SlotCount)
+	}
 	if err := d.begin(); err != nil {
 		return err
 	}
 	defer d.mu.Unlock()
-	if err := EncodeSlot(d.blk, d.Header().UUID, s); err != nil {
+	count, ok := d.counts[s.Node]
+	if !ok {
+		if err := d.do(false, d.pair, SlotOffset(s.Node)); err != nil {
+			return err
+		}
+		if r := DecodeSlotPair(d.pair, d.Header().UUID, s.Node); r.Err == nil {
+			count = r.Count + 1
+		}
+	}
+	if err := EncodeSlotCopy(d.blk, d.Header().UUID, s, count); err != nil {
 		return err
 	}
-	return d.do(true, d.blk, SlotOffset(s.Node))
+	// The count moves on even when the write fails: the next write goes
+	// to the other copy, so a write that failed but may still land never
+	// races one that follows it into the same block.
+	d.counts[s.Node] = count + 1
+	return d.do(true, d.blk, SlotCopyOffset(s.Node, int(count&1)))
 }
 
 // SlotResult is the outcome of decoding one slot.
@@ -149,10 +174,13 @@ type SlotResult struct {
 	Node cluster.NodeID
 	Slot *cluster.Slot // nil when Err != nil
 	Err  error         // ErrEmpty, ErrStale, an ErrCorrupt family member, ErrVersion
+	// Lost is set when Slot came from one copy because the other was
+	// damaged (see PairResult.Lost).
+	Lost error
 }
 
-// ReadSlots reads the slots of nodes first..last with ONE device call and
-// decodes each. The error is for the read itself; per-slot problems are in
+// ReadSlots reads the slots of nodes first..last (both copies of each)
+// with ONE device call and decodes each, as DecodeSlotPair. The error is for the read itself; per-slot problems are in
 // the results.
 func (d *Disk) ReadSlots(first, last cluster.NodeID) ([]SlotResult, error) {
 	if !validNode(first) || !validNode(last) || first > last {
@@ -166,7 +194,7 @@ func (d *Disk) ReadSlots(first, last cluster.NodeID) ([]SlotResult, error) {
 		d.slots = AlignedBuffer(SlotsSize)
 	}
 	n := int(last-first) + 1
-	buf := d.slots[:n*BlockSize]
+	buf := d.slots[:n*SlotPairSize]
 	if err := d.do(false, buf, SlotOffset(first)); err != nil {
 		return nil, err
 	}
@@ -174,9 +202,13 @@ func (d *Disk) ReadSlots(first, last cluster.NodeID) ([]SlotResult, error) {
 	out := make([]SlotResult, n)
 	for i := range out {
 		node := first + cluster.NodeID(i)
-		s, err := DecodeSlot(buf[i*BlockSize:(i+1)*BlockSize], uuid, node)
-		d.stats.decoded(err)
-		out[i] = SlotResult{Node: node, Slot: s, Err: err}
+		r := DecodeSlotPair(buf[i*SlotPairSize:(i+1)*SlotPairSize], uuid, node)
+		d.stats.decoded(r.Copies[0])
+		d.stats.decoded(r.Copies[1])
+		if r.Lost != nil {
+			d.stats.update(func(s *Stats) { s.LostCopies++ })
+		}
+		out[i] = SlotResult{Node: node, Slot: r.Slot, Err: r.Err, Lost: r.Lost}
 	}
 	return out, nil
 }

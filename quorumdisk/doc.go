@@ -29,11 +29,11 @@
 // # Cost
 //
 // Each node writes its own slot once per interval: one 4 KiB write. The
-// master reads all slots 1..N with one sequential read of N×4 KiB
-// (1 MiB for 256 nodes) per interval; other nodes read O(1) blocks per
-// interval in the common case. With N nodes and interval T the disk sees
-// N/T writes of 4 KiB plus about 1/T reads of N×4 KiB per second: for 256
-// nodes at T = 200 ms, 1280 writes/s (5 MiB/s) and 5 MiB/s of reads.
+// master reads all slots 1..N with one sequential read of N×8 KiB (both
+// copies; 2 MiB for 256 nodes) per interval; other nodes read O(1) slots
+// per interval in the common case. With N nodes and interval T the disk
+// sees N/T writes of 4 KiB plus about 1/T reads of N×8 KiB per second: for
+// 256 nodes at T = 200 ms, 1280 writes/s (5 MiB/s) and 10 MiB/s of reads.
 //
 // # Layout
 //
@@ -45,12 +45,30 @@
 //	0                4 KiB     header block (KindHeader)
 //	4 KiB            60 KiB    reserved, zero
 //	64 KiB           960 KiB   config area (ConfigAreaOffset/ConfigAreaSize): copies A and B of cluster.conf, see below
-//	1 MiB            1 MiB     reserved, zero
-//	2 MiB            1 MiB     256 status slots (KindSlot), node n at 2 MiB + (n-1)×4096
+//	1 MiB            2 MiB     256 status slots (KindSlot) of two blocks each, node n at 1 MiB + (n-1)×8192
 //	3 MiB            3 MiB     256 per-node areas of 12 KiB (NodeAreaOffset), node n at 3 MiB + (n-1)×12288
 //
 // mkqdisk -c zeroes everything from 0 to 6 MiB, then writes the header; an
 // all-zero block decodes as ErrEmpty ("never written").
+//
+// # Slot copies
+//
+// A 4 KiB write is not atomic on a device with 512-byte sectors: a node
+// that dies in mid-write leaves a block that fails its checksum. A slot
+// that nobody can read would stop every later ballot of the arbiter lease
+// (a damaged block might hide a promise), so each slot is a pair of
+// blocks. A node's writes alternate between copy 0 and copy 1, and each
+// carries a 32-bit write count one above the previous, even in copy 0 and
+// odd in copy 1 (a Disk learns where the count stands by reading the pair
+// before its first write, so the count survives restarts). A reader
+// decodes both copies and takes the good one with the newer count
+// (compared as serial numbers, so it may wrap). Reading the older copy
+// while the newer one is torn is the same as reading just before the torn
+// write, which the writer never completed and so never acted on. With no
+// good copy the slot is unreadable — except that one empty and one damaged
+// copy (the node's very first write was torn) reads as never written.
+// Damaged copies are counted (Stats.Corrupt), and so are slots saved by
+// their other copy (Stats.LostCopies).
 //
 // # Common block header
 //
@@ -58,7 +76,7 @@
 //
 //	offset  size  field
 //	0       4     magic 0x54415251 ("QRAT" on disk)
-//	4       2     format version, 1
+//	4       2     format version, 2 (version 1 had one copy per slot)
 //	6       1     kind: 1 header, 2 slot, 3 config, 4 node area
 //	7       1     flags, 0
 //	8       4     payload length n, at most 4064
@@ -79,7 +97,7 @@
 // # Header payload (kind 1, 556 bytes)
 //
 //	offset  size  field
-//	0       2     format version, 1 (same as the block's)
+//	0       2     format version, 2 (same as the block's)
 //	2       2     reserved, 0
 //	4       4     block size, 4096
 //	8       4     logical sector size of the device at mkqdisk time (BLKSSZGET; 512 for files)
@@ -101,8 +119,8 @@
 //	offset  size  field
 //	0       2     node id, 1..256, must equal the slot's position (else ErrWrongSlot)
 //	2       1     state (cluster.NodeState, 0..6)
-//	3       1     flags: bit 0 = master record follows; other bits 0
-//	4       4     reserved, 0
+//	3       1     flags: bit 0 = master record follows; bit 1 = services section follows; other bits 0
+//	4       4     write count (see Slot copies); its lowest bit is the copy the block belongs in
 //	8       8     incarnation
 //	16      8     seq
 //	24      8     config version
@@ -129,9 +147,24 @@
 //	                  +3  1  flags: bit 0 set = the victim was fenced; other bits 0
 //	                  +4  8  incarnation
 //
-// The largest slot payload is 212 + 12×256 = 3284 bytes, well inside one
-// block (checked at compile time). An empty eviction list and a nil one are
-// the same on disk and decode as nil.
+//	…             services section, only when flags bit 1 is set (after the master record, if any):
+//	+0      8       generation of the service table the writer last obeyed
+//	+8      2       that table's writer (node id, 0 = none)
+//	+10     8       its incarnation
+//	+18     2       number of service reports R
+//	+20     20×R    the writer's reports, each: +0 8 service key, +8 8 generation, +16 1 state
+//	                (cluster.ServiceState), +17 3 reserved, 0
+//	…       2       number of service table entries S (0 unless a master record is present)
+//	…       32×S    entries, each: +0 8 key, +8 8 generation, +16 2 owner, +18 2 last owner, +20 2 target
+//	                (node ids, 0 = none), +22 1 state, +23 1 flags (bit 0 frozen, bit 1 held), +24 2
+//	                restarts, +26 2 reserved, 0, +28 4 owner's incarnation (low 32 bits)
+//	…       2       number of member incarnations M (0 unless a master record is present), 0..256
+//	…       4×M     members' incarnations (low 32 bits), in member order
+//
+// Without services the largest slot payload is 212 + 12×256 = 3284 bytes,
+// well inside one block (checked at compile time); a slot whose services
+// section would not fit is refused by EncodeSlot (ErrInvalid). An empty
+// eviction list and a nil one are the same on disk and decode as nil.
 //
 // # Config area
 //

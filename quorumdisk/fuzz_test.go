@@ -43,9 +43,9 @@ func FuzzDecodeSlot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, node uint16, fix bool) {
 		quorumdisk.DecodeSlot(data, testUUID, cluster.NodeID(node)) // must not panic
 		b := asBlock(data, fix)
-		if s, err := quorumdisk.DecodeSlot(b, testUUID, cluster.NodeID(node)); err == nil {
+		if s, count, err := quorumdisk.DecodeSlotCopy(b, testUUID, cluster.NodeID(node)); err == nil {
 			again := block()
-			if err := quorumdisk.EncodeSlot(again, testUUID, s); err != nil {
+			if err := quorumdisk.EncodeSlotCopy(again, testUUID, s, count); err != nil {
 				t.Fatalf("decoded slot does not encode: %v", err)
 			}
 			if !bytes.Equal(again, b) {

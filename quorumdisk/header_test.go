@@ -45,7 +45,7 @@ func TestHeaderLayoutAndDefaults(t *testing.T) {
 	if le.Uint32(buf[8:]) != 556 || buf[6] != byte(quorumdisk.KindHeader) {
 		t.Errorf("payload length %d kind %d", le.Uint32(buf[8:]), buf[6])
 	}
-	if le.Uint16(p[0:]) != 1 || le.Uint32(p[4:]) != 4096 || le.Uint32(p[8:]) != 512 || le.Uint32(p[12:]) != 256 {
+	if le.Uint16(p[0:]) != quorumdisk.Version || le.Uint32(p[4:]) != 4096 || le.Uint32(p[8:]) != 512 || le.Uint32(p[12:]) != 256 {
 		t.Errorf("geometry fields wrong: % x", p[:16])
 	}
 	if string(p[16:32]) != string(testUUID[:]) || p[40] != 6 || p[41] != 5 || p[42] != 5 {
@@ -55,7 +55,7 @@ func TestHeaderLayoutAndDefaults(t *testing.T) {
 		t.Error("strings not where documented")
 	}
 	h, err := quorumdisk.DecodeHeader(buf)
-	if err != nil || h.FormatVersion != 1 || h.BlockSize != 4096 || h.SlotCount != 256 {
+	if err != nil || h.FormatVersion != quorumdisk.Version || h.BlockSize != 4096 || h.SlotCount != 256 {
 		t.Errorf("defaults not filled in: %+v, %v", h, err)
 	}
 }
@@ -67,7 +67,7 @@ func TestEncodeHeaderRefuses(t *testing.T) {
 		"sector 1000":  func(h *quorumdisk.Header) { h.SectorSize = 1000 },
 		"block size":   func(h *quorumdisk.Header) { h.BlockSize = 512 },
 		"slots":        func(h *quorumdisk.Header) { h.SlotCount = 16 },
-		"version":      func(h *quorumdisk.Header) { h.FormatVersion = 2 },
+		"version":      func(h *quorumdisk.Header) { h.FormatVersion = quorumdisk.Version + 1 },
 		"long label":   func(h *quorumdisk.Header) { h.Label = strings.Repeat("l", 128) },
 		"long cluster": func(h *quorumdisk.Header) { h.Cluster = strings.Repeat("c", 121) },
 		"long host":    func(h *quorumdisk.Header) { h.CreatedBy = strings.Repeat("h", 256) },

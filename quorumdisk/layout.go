@@ -13,7 +13,8 @@ const (
 	// Magic is the first four bytes of every block ("QRAT" on disk).
 	Magic uint32 = 0x54415251
 	// Version is the on-disk format version this package reads and writes.
-	Version uint16 = 1
+	// Version 2 keeps two copies of every status slot (see SlotOffset).
+	Version uint16 = 2
 	// BlockSize is the size of every block and of every I/O.
 	BlockSize = 4096
 	// MaxSectorSize is the largest logical sector size supported.
@@ -30,10 +31,13 @@ const (
 	ConfigAreaSize   = 1<<20 - ConfigAreaOffset
 
 	// SlotsOffset is where the status slot of node 1 starts; the slot of node
-	// n is at SlotOffset(n). The slots are contiguous.
-	SlotsOffset = 2 << 20
-	SlotCount   = cluster.MaxNodes
-	SlotsSize   = SlotCount * BlockSize
+	// n is at SlotOffset(n). Each slot is a pair of blocks, copies 0 and 1,
+	// written alternately, so a torn write never loses the slot; the slots
+	// are contiguous.
+	SlotsOffset  = 1 << 20
+	SlotCount    = cluster.MaxNodes
+	SlotPairSize = 2 * BlockSize
+	SlotsSize    = SlotCount * SlotPairSize
 
 	// NodeAreasOffset starts the per-node areas (service tables), NodeAreaSize
 	// bytes per node, node 1 first.
@@ -45,10 +49,15 @@ const (
 	MinDeviceSize = NodeAreasOffset + NodeAreasSize
 )
 
-// SlotOffset is the byte offset of node n's status slot. n must be in
-// 1..cluster.MaxNodes.
+// SlotOffset is the byte offset of node n's status slot (its copy 0;
+// copy 1 follows it). n must be in 1..cluster.MaxNodes.
 func SlotOffset(n cluster.NodeID) int64 {
-	return SlotsOffset + int64(n-1)*BlockSize
+	return SlotsOffset + int64(n-1)*SlotPairSize
+}
+
+// SlotCopyOffset is the byte offset of copy c (0 or 1) of node n's slot.
+func SlotCopyOffset(n cluster.NodeID, c int) int64 {
+	return SlotOffset(n) + int64(c&1)*BlockSize
 }
 
 // NodeAreaOffset is the byte offset of node n's reserved area.

@@ -27,9 +27,15 @@ const (
 var _ [MaxPayload - maxSlotLen]struct{}
 
 // EncodeSlot fills buf (BlockSize bytes) with s as a slot block for the
-// disk uuid. It refuses slots it cannot store faithfully (bad node id or
-// state, note or eviction list too long).
+// disk uuid, with write count 0. It refuses slots it cannot store
+// faithfully (bad node id or state, note or eviction list too long).
 func EncodeSlot(buf []byte, uuid UUID, s *cluster.Slot) error {
+	return EncodeSlotCopy(buf, uuid, s, 0)
+}
+
+// EncodeSlotCopy is EncodeSlot with the write count that orders the two
+// copies of a slot; the block belongs in copy count&1.
+func EncodeSlotCopy(buf []byte, uuid UUID, s *cluster.Slot, count uint32) error {
 	if err := checkSlot(s); err != nil {
 		return err
 	}
@@ -37,7 +43,7 @@ func EncodeSlot(buf []byte, uuid UUID, s *cluster.Slot) error {
 		return fmt.Errorf("%w: block buffer is %d bytes, want %d", ErrInvalid, len(buf), BlockSize)
 	}
 	w := writer{b: buf[BlockHeaderLen:]}
-	writeSlotFixed(&w, s)
+	writeSlotFixed(&w, s, count)
 	if s.Master != nil {
 		writeMaster(&w, s.Master)
 	}
@@ -185,7 +191,7 @@ func checkSlot(s *cluster.Slot) error {
 	return nil
 }
 
-func writeSlotFixed(w *writer, s *cluster.Slot) {
+func writeSlotFixed(w *writer, s *cluster.Slot, count uint32) {
 	w.u16(uint16(s.Node))
 	w.u8(uint8(s.State))
 	var flags uint8
@@ -196,7 +202,7 @@ func writeSlotFixed(w *writer, s *cluster.Slot) {
 		flags |= flagServices
 	}
 	w.u8(flags)
-	w.u32(0)
+	w.u32(count)
 	w.u64(s.Incarnation)
 	w.u64(s.Seq)
 	w.u64(s.ConfigVersion)
@@ -238,43 +244,53 @@ func writeMaster(w *writer, m *cluster.MasterRecord) {
 // DecodeSlot checks and decodes the slot block of node for the disk uuid.
 // An all-zero block gives ErrEmpty; see the package errors for the rest.
 func DecodeSlot(buf []byte, uuid UUID, node cluster.NodeID) (*cluster.Slot, error) {
+	s, _, err := decodeSlot(buf, uuid, node)
+	return s, err
+}
+
+// DecodeSlotCopy is DecodeSlot that also returns the block's write count.
+func DecodeSlotCopy(buf []byte, uuid UUID, node cluster.NodeID) (*cluster.Slot, uint32, error) {
+	return decodeSlot(buf, uuid, node)
+}
+
+func decodeSlot(buf []byte, uuid UUID, node cluster.NodeID) (*cluster.Slot, uint32, error) {
 	p, err := DecodeBlock(buf, uuid, KindSlot)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(p) < slotFixedLen {
-		return nil, fmt.Errorf("%w: slot payload is %d bytes, want at least %d", ErrLength, len(p), slotFixedLen)
+		return nil, 0, fmt.Errorf("%w: slot payload is %d bytes, want at least %d", ErrLength, len(p), slotFixedLen)
 	}
 	r := reader{b: p}
-	s, flags, err := readSlotFixed(&r)
+	s, flags, count, err := readSlotFixed(&r)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if flags&flagMaster != 0 {
 		if s.Master, err = readMaster(&r); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	if flags&flagServices != 0 {
 		if err := readServices(&r, s); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	switch {
 	case r.off != len(p):
-		return nil, fmt.Errorf("%w: slot payload is %d bytes, its content %d", ErrLength, len(p), r.off)
+		return nil, 0, fmt.Errorf("%w: slot payload is %d bytes, its content %d", ErrLength, len(p), r.off)
 	case r.bad:
-		return nil, fmt.Errorf("%w: reserved slot bytes not zero", ErrLength)
+		return nil, 0, fmt.Errorf("%w: reserved slot bytes not zero", ErrLength)
 	case s.Node != node:
-		return nil, fmt.Errorf("%w: slot of node %d holds a block of node %d", ErrWrongSlot, node, s.Node)
+		return nil, 0, fmt.Errorf("%w: slot of node %d holds a block of node %d", ErrWrongSlot, node, s.Node)
 	}
-	return s, nil
+	return s, count, nil
 }
 
-func readSlotFixed(r *reader) (*cluster.Slot, uint8, error) {
+func readSlotFixed(r *reader) (*cluster.Slot, uint8, uint32, error) {
 	s := &cluster.Slot{Node: cluster.NodeID(r.u16()), State: cluster.NodeState(r.u8())}
 	flags := r.u8()
-	r.zero(4)
+	count := r.u32()
 	s.Incarnation = r.u64()
 	s.Seq = r.u64()
 	s.ConfigVersion = r.u64()
@@ -288,16 +304,16 @@ func readSlotFixed(r *reader) (*cluster.Slot, uint8, error) {
 	r.zero(1)
 	switch {
 	case !validNode(s.Node):
-		return nil, 0, fmt.Errorf("%w: slot names node %d", ErrCorrupt, s.Node)
+		return nil, 0, 0, fmt.Errorf("%w: slot names node %d", ErrCorrupt, s.Node)
 	case !s.State.Valid():
-		return nil, 0, fmt.Errorf("%w: slot of node %d has unknown %s", ErrCorrupt, s.Node, s.State)
+		return nil, 0, 0, fmt.Errorf("%w: slot of node %d has unknown %s", ErrCorrupt, s.Node, s.State)
 	case flags&^(flagMaster|flagServices) != 0:
-		return nil, 0, fmt.Errorf("%w: unknown slot flags %#02x", ErrCorrupt, flags)
+		return nil, 0, 0, fmt.Errorf("%w: unknown slot flags %#02x", ErrCorrupt, flags)
 	case n > cluster.NoteLen:
-		return nil, 0, fmt.Errorf("%w: note length %d > %d", ErrLength, n, cluster.NoteLen)
+		return nil, 0, 0, fmt.Errorf("%w: note length %d > %d", ErrLength, n, cluster.NoteLen)
 	}
 	s.Note = r.field(n, cluster.NoteLen)
-	return s, flags, nil
+	return s, flags, count, nil
 }
 
 func readMaster(r *reader) (*cluster.MasterRecord, error) {

@@ -44,7 +44,8 @@ func TestSlotLayout(t *testing.T) {
 		got, want uint64
 	}{
 		{"magic", uint64(le.Uint32(buf[0:])), uint64(quorumdisk.Magic)},
-		{"version", uint64(le.Uint16(buf[4:])), 1},
+		{"version", uint64(le.Uint16(buf[4:])), uint64(quorumdisk.Version)},
+		{"write count", uint64(le.Uint32(p[4:])), 0},
 		{"kind", uint64(buf[6]), uint64(quorumdisk.KindSlot)},
 		{"length", uint64(le.Uint32(buf[8:])), 212 + 12},
 		{"crc", uint64(le.Uint32(buf[12:])), uint64(quorumdisk.Checksum(buf))},
@@ -133,7 +134,7 @@ func TestDecodeSlotRejects(t *testing.T) {
 	}{
 		{"empty", func(b []byte) { clear(b) }, 1, testUUID, quorumdisk.ErrEmpty, quorumdisk.ErrEmpty},
 		{"magic", func(b []byte) { b[0] ^= 1 }, 1, testUUID, quorumdisk.ErrBadMagic, quorumdisk.ErrCorrupt},
-		{"version", func(b []byte) { b[4] = 2; reseal(b) }, 1, testUUID, quorumdisk.ErrVersion, quorumdisk.ErrVersion},
+		{"version", func(b []byte) { b[4] = byte(quorumdisk.Version + 1); reseal(b) }, 1, testUUID, quorumdisk.ErrVersion, quorumdisk.ErrVersion},
 		{"torn", func(b []byte) { b[2000] = 0xff }, 1, testUUID, quorumdisk.ErrChecksum, quorumdisk.ErrCorrupt},
 		{"crc", func(b []byte) { b[12] ^= 1 }, 1, testUUID, quorumdisk.ErrChecksum, quorumdisk.ErrCorrupt},
 		{"kind", func(b []byte) { b[6] = byte(quorumdisk.KindHeader); reseal(b) }, 1, testUUID, quorumdisk.ErrKind, quorumdisk.ErrCorrupt},
@@ -142,7 +143,7 @@ func TestDecodeSlotRejects(t *testing.T) {
 		{"length huge", func(b []byte) { b[9] = 0x10; reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
 		{"length short", func(b []byte) { b[8] = 100; clear(b[p+100:]); reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
 		{"padding", func(b []byte) { b[4095] = 1; reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
-		{"reserved", func(b []byte) { b[p+4] = 1; reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
+		{"reserved", func(b []byte) { b[p+99] = 1; reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
 		{"state", func(b []byte) { b[p+2] = 9; reseal(b) }, 1, testUUID, quorumdisk.ErrCorrupt, quorumdisk.ErrCorrupt},
 		{"note length", func(b []byte) { b[p+98] = 65; reseal(b) }, 1, testUUID, quorumdisk.ErrLength, quorumdisk.ErrCorrupt},
 		{"quorate", func(b []byte) { b[p+208] = 2; reseal(b) }, 1, testUUID, quorumdisk.ErrCorrupt, quorumdisk.ErrCorrupt},

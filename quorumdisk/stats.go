@@ -16,8 +16,9 @@ type Stats struct {
 	Timeouts     uint64 // calls abandoned at the I/O deadline
 	Busy         uint64 // calls refused with ErrBusy while one was stuck
 	Late         uint64 // abandoned calls that returned later
-	Corrupt      uint64 // blocks read that failed to decode (ErrCorrupt, ErrVersion)
-	Stale        uint64 // blocks read that carried another disk UUID
+	Corrupt      uint64 // blocks (slot copies) read that failed to decode (ErrCorrupt, ErrVersion)
+	Stale        uint64 // blocks (slot copies) read that carried another disk UUID
+	LostCopies   uint64 // slots read whose other copy was damaged (a torn or interrupted write; the good copy was used)
 	MaxLatency   time.Duration
 	LastLatency  time.Duration
 }

@@ -32,6 +32,9 @@ type slotJSON struct {
 	Node   cluster.NodeID `json:"node"`
 	Status string         `json:"status"`
 	Error  string         `json:"error,omitempty"`
+	// Warning tells that one copy of a good slot is damaged (a torn or
+	// interrupted write; the good copy is shown).
+	Warning string `json:"warning,omitempty"`
 	*SlotBody
 }
 
@@ -103,6 +106,9 @@ func toSlotJSON(r quorumdisk.SlotResult, sum *summary) (slotJSON, bool) {
 	case r.Err == nil:
 		sum.Written++
 		j.SlotBody = toBody(r.Slot)
+		if r.Lost != nil {
+			j.Warning = fmt.Sprintf("one copy is damaged (%v); the other, shown here, is good", r.Lost)
+		}
 		return j, true
 	case errors.Is(r.Err, quorumdisk.ErrEmpty):
 		sum.Empty++
@@ -156,6 +162,9 @@ func printDump(w io.Writer, h quorumdisk.Header, d dumpJSON) {
 			continue
 		}
 		printSlot(w, s.Node, s.SlotBody)
+		if s.Warning != "" {
+			field(w, "Warning", "%s", s.Warning)
+		}
 	}
 	sum := d.Summary
 	fmt.Fprintf(w, "\nSlots: %d written, %d corrupt, %d stale, %d empty\n", sum.Written, sum.Corrupt, sum.Stale, sum.Empty)

@@ -197,7 +197,9 @@ func dumpDevice(t *testing.T) string {
 	}
 	writeSlots(t, dev, master(1), &cluster.Slot{Node: 2, Incarnation: 7, Seq: 9, State: cluster.StateMember},
 		&cluster.Slot{Node: 7, Seq: 1})
-	writeRaw(t, dev, quorumdisk.SlotOffset(7)+1000, []byte{1})
+	writeRaw(t, dev, quorumdisk.SlotCopyOffset(2, 1)+1000, []byte{1}) // a copy that was never written: garbage
+	writeRaw(t, dev, quorumdisk.SlotCopyOffset(7, 0)+1000, []byte{1}) // its one write, torn,
+	writeRaw(t, dev, quorumdisk.SlotCopyOffset(7, 1)+1000, []byte{1}) // and garbage in the other copy
 	stale := quorumdisk.AlignedBuffer(quorumdisk.BlockSize)
 	if err := quorumdisk.EncodeSlot(stale, quorumdisk.UUID{1}, &cluster.Slot{Node: 9}); err != nil {
 		t.Fatal(err)
@@ -222,6 +224,7 @@ func TestDump(t *testing.T) {
 			"\tEviction:       node 3 (incarnation 0x0000000000000042): network partition\n"+
 			"\tNote:           \"evicted node 3\"\n",
 		"Node 2:\n\tState:          member\n",
+		"\tWarning:        one copy is damaged (corrupt block: bad magic",
 		"Node 7: CORRUPT: corrupt block: checksum mismatch",
 		"Node 9: STALE: stale block from an earlier initialisation",
 		"Slots: 2 written, 1 corrupt, 1 stale, 252 empty\n")

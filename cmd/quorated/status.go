@@ -48,7 +48,8 @@ func (d *daemon) status() *api.Status {
 		"packets_malformed": ns.Malformed + ns.BadMagic + ns.BadVersion,
 		"disk_reads":        ds.Reads, "disk_writes": ds.Writes, "disk_io_errors": ds.IOErrors,
 		"disk_timeouts": ds.Timeouts, "disk_corrupt_blocks": ds.Corrupt, "disk_stale_blocks": ds.Stale,
-		"slot_write_errors": st.Counters.WriteErrors, "bad_slots": st.Counters.BadSlots,
+		"disk_slot_copies_lost": ds.LostCopies,
+		"slot_write_errors":     st.Counters.WriteErrors, "bad_slots": st.Counters.BadSlots,
 		"ballots": st.Counters.Ballots, "evictions": st.Counters.Evictions,
 	}
 	return out
