@@ -16,6 +16,23 @@ type Status struct {
 	Services   []Service         `json:"services"`
 	Fencing    []FenceEvent      `json:"fence_history"`
 	Counters   map[string]uint64 `json:"counters,omitempty"` // dropped packets, I/O errors, …
+	// Reservations are this node's SCSI-3 persistent-reservation LUNs
+	// (fence_scsi devices), as it last read them; absent without any.
+	Reservations []Reservation `json:"reservations,omitempty"`
+}
+
+// Reservation is one LUN of the local node's fence_scsi devices as
+// quorated last read it through this node's own path: what
+// sg_persist -i -k and -i -r would show there.
+type Reservation struct {
+	Device  string    `json:"device"`
+	Key     string    `json:"key"`              // this node's key, e.g. "0x2c170001"
+	State   string    `json:"state"`            // waiting, registered, not registered, fenced, failed, left, unknown (read failed: see error)
+	Keys    []string  `json:"keys"`             // every key registered at the last read
+	Holder  string    `json:"holder,omitempty"` // key holding the reservation; "" when none
+	Type    string    `json:"type,omitempty"`   // the reservation's type, e.g. "WERO"
+	Error   string    `json:"error,omitempty"`
+	Checked time.Time `json:"checked"` // time of the last read; zero before the first
 }
 
 // ClusterInfo names the cluster and its configuration.

@@ -136,6 +136,24 @@ func TestDefaults(t *testing.T) {
 	if c.ExpectedVotes() != 6 || c.QuorumVotes() != 4 {
 		t.Errorf("votes: expected %d quorum %d; want 6 and 4", c.ExpectedVotes(), c.QuorumVotes())
 	}
+	if c.RM.StatusPollInterval != 10*time.Second {
+		t.Errorf("StatusPollInterval = %v; want rgmanager's 10s", c.RM.StatusPollInterval)
+	}
+}
+
+func TestStatusPollInterval(t *testing.T) {
+	const head = `<cluster name="c" config_version="1"><quorumd label="q"/><clusternodes><clusternode name="n1" nodeid="1"/></clusternodes>`
+	if c := mustParse(t, head+`</cluster>`); c.RM.StatusPollInterval != DefaultStatusPollInterval {
+		t.Errorf("without <rm>: %v; want the default", c.RM.StatusPollInterval)
+	}
+	c := mustParse(t, head+`<rm status_poll_interval="2.5" log_level="7"/></cluster>`)
+	if c.RM.StatusPollInterval != 2500*time.Millisecond || c.RM.Attrs["status_poll_interval"] != "" || c.RM.Attrs["log_level"] != "7" {
+		t.Errorf("RM = %+v; want 2.5s typed and log_level kept", c.RM)
+	}
+	out, err := c.Marshal()
+	if err != nil || !strings.Contains(string(out), `<rm status_poll_interval="2.5" log_level="7"/>`) {
+		t.Errorf("Marshal = %v\n%s", err, out)
+	}
 }
 
 func TestDerivedDefaultsFollowGivenValues(t *testing.T) {

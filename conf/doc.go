@@ -68,8 +68,14 @@
 //	    <unfence><device name= ...>  open; as above
 //	<fencedevices>
 //	  <fencedevice name= agent= ...> open; name (unique) and agent required
-//	<rm>                             log_level log_facility status_poll_interval status_child_max
-//	                                 transition_throttling central_processing (kept as strings)
+//	  agent="fence_scsi"             SCSI-3 reservations, run by quorated itself (see below)
+//	    devices                      -                       absolute paths, comma-separated; here or on every <device>
+//	    key                          md5(name)[:4]+nodeid    hex, nonzero; one per node (put it on the node's <device>)
+//	    check_interval               quorumd interval*tko    s, > 0, <= 3600, at least 1 when derived: key check period
+//	<rm>
+//	  status_poll_interval           10                      s, 0.5..3600; the owner checks every resource of each
+//	                                 service it runs this often (rgmanager's attribute and default)
+//	  log_level log_facility status_child_max transition_throttling central_processing   kept in RM.Attrs
 //	  <failoverdomains>
 //	    <failoverdomain>
 //	      name                       required, unique
@@ -93,12 +99,23 @@
 //	    <fs name=> <script name=> <ocf name=> <exec name=> <portblock name=>   primary attribute name
 //	    <systemd name= | unit=>      primary attribute name, or unit when name is absent
 //
+// A fence_scsi device is checked for form: devices= present (on the
+// <fencedevice> or on each <device> naming it), absolute paths, each
+// once; key= nonzero hex; native="0" is refused (Debian's fence_scsi
+// needs corosync for its keys, and quorated registers and watches them
+// itself); key_value other than "id" is refused. A node's fence_scsi
+// references must agree on its key, and no two nodes may share one.
+//
 // Inside a service, a resource with ref="X" stands for the resource of
 // the same type in <resources> whose primary attribute is X (for systemd,
 // name or unit); it may not also carry its own primary attribute. Outside
 // references, every resource needs its primary attribute, and resources in
 // <resources> are unique per type and primary attribute. The rgmanager
-// elements <vm> and <events> are refused with an explanation.
+// elements <vm> and <events> are refused with an explanation, and so is
+// a per-resource <action name="status" interval=...> (rgmanager's
+// per-agent check intervals): quorate checks every resource at each
+// status_poll_interval and takes timeouts from __status_timeout,
+// __start_timeout and __stop_timeout.
 //
 // # Timing rules
 //

@@ -207,7 +207,8 @@ func (c *Cluster) fenceDevicesTree() *node {
 
 func (r RM) tree() *node {
 	n := el("rm")
-	n.rest(r.Attrs)
+	n.setIf(r.StatusPollInterval != DefaultStatusPollInterval && r.StatusPollInterval != 0, "status_poll_interval", sec(r.StatusPollInterval))
+	n.rest(r.Attrs, rmTyped...)
 	if len(r.Domains) > 0 {
 		ds := el("failoverdomains")
 		for _, f := range r.Domains {

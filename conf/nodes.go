@@ -16,6 +16,9 @@ func (d *decoder) fenceDevices(e *elem) []FenceDevice {
 		f := FenceDevice{Name: d.required(fe, "name", "ipmi-n1"), Agent: d.required(fe, "agent", "fence_ipmilan"),
 			Params: params(fe, "name", "agent"), Line: fe.line}
 		d.define("fencedevice", f.Name)
+		if f.Agent == FenceSCSI {
+			d.scsiDeviceRules(fe)
+		}
 		if line, dup := seen[f.Name]; dup && f.Name != "" {
 			d.add(fe, fmt.Sprintf("fence device name %q is used twice (also line %d)", f.Name, line), "give each <fencedevice> a unique name")
 		} else {
@@ -153,6 +156,9 @@ func (d *decoder) deviceRefs(e *elem, c *Cluster) []FenceDeviceRef {
 			d.addLazy(de, fmt.Sprintf("fence device %q is not defined in <fencedevices>", r.Name), func() string {
 				return didYouMean(r.Name, fenceDeviceNames(c), `"%s"`, fmt.Sprintf(`add <fencedevice name="%s" agent="fence_..."/> to <fencedevices>`, r.Name))
 			})
+		}
+		if dev := c.FenceDeviceByName(r.Name); dev != nil && dev.Agent == FenceSCSI {
+			d.scsiRefRules(de, dev)
 		}
 		out = append(out, r)
 	}

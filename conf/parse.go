@@ -66,6 +66,7 @@ func (d *decoder) cluster(root *elem) *Cluster {
 	c.FenceDaemon = d.fenceDaemon(d.one(k["fence_daemon"]))
 	c.FenceDevices = d.fenceDevices(d.one(k["fencedevices"]))
 	c.Nodes = d.nodes(root, d.one(k["clusternodes"]), c)
+	d.scsiKeyRules(c)
 	c.Quorumd = d.quorumd(root, d.one(k["quorumd"]), len(c.Nodes))
 	d.rm(d.one(k["rm"]), c)
 	d.checkVotes(root, d.one(k["cman"]), c)

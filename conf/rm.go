@@ -2,20 +2,41 @@ package conf
 
 import (
 	"fmt"
+	"time"
 )
 
 // rm decodes <rm> into c.RM: failover domains first, then <resources>,
 // then the services that refer to both.
 func (d *decoder) rm(e *elem, c *Cluster) {
-	c.RM.Attrs = params(e)
+	c.RM.Attrs = params(e, rmTyped...)
+	c.RM.StatusPollInterval = DefaultStatusPollInterval
 	if e == nil {
 		return
 	}
 	d.checkAttrs(e, attrSpec{known: rmAttrs})
+	c.RM.StatusPollInterval = d.statusPollInterval(e)
 	k := d.kids(e, rmKids...)
 	c.RM.Domains = d.domains(d.one(k["failoverdomains"]), c)
 	c.RM.Resources = d.resources(d.one(k["resources"]))
 	c.RM.Services = d.services(k["service"], c)
+}
+
+// statusPollInterval reads status_poll_interval, in seconds like
+// rgmanager's, within MinStatusPollInterval..MaxStatusPollInterval.
+func (d *decoder) statusPollInterval(e *elem) time.Duration {
+	v, given := d.duration(e, "status_poll_interval", time.Second, DefaultStatusPollInterval, false)
+	switch {
+	case !given:
+	case v < MinStatusPollInterval:
+		d.add(e, fmt.Sprintf("status_poll_interval %s is shorter than %s; every check runs each resource's status action", secs(v), secs(MinStatusPollInterval)),
+			fmt.Sprintf("set it to at least %s seconds (default %s)", formatDecimal(MinStatusPollInterval, time.Second), formatDecimal(DefaultStatusPollInterval, time.Second)))
+	case v > MaxStatusPollInterval:
+		d.add(e, fmt.Sprintf("status_poll_interval %s is longer than %s (the value is in seconds)", secs(v), secs(MaxStatusPollInterval)),
+			fmt.Sprintf("set it to at most %s seconds (default %s)", formatDecimal(MaxStatusPollInterval, time.Second), formatDecimal(DefaultStatusPollInterval, time.Second)))
+	default:
+		return v
+	}
+	return DefaultStatusPollInterval
 }
 
 // domains decodes <failoverdomains>.

@@ -485,6 +485,60 @@ var ruleCases = []struct {
 		"cluster.conf:7: <service name=\"a\">: depend \"b\" is not of the form service:NAME; write depend=\"service:NAME\"\n" +
 			"cluster.conf:8: <service name=\"b\">: service depends on itself; remove depend\n" +
 			"cluster.conf:9: <service name=\"c\">: depend names service \"z\", which is not defined; name an existing <service>"},
+	{"status_poll_interval too short", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm status_poll_interval="0.1"/>
+</cluster>`,
+		"cluster.conf:6: <rm>: status_poll_interval 0.1s is shorter than 0.5s; every check runs each resource's status action; set it to at least 0.5 seconds (default 10)"},
+	{"status_poll_interval too long", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm status_poll_interval="10000"/>
+</cluster>`,
+		"cluster.conf:6: <rm>: status_poll_interval 10000s is longer than 3600s (the value is in seconds); set it to at most 3600 seconds (default 10)"},
+	{"status_poll_interval with a unit", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm status_poll_interval="10s"/>
+</cluster>`,
+		"cluster.conf:6: <rm>: status_poll_interval=\"10s\" is not a number of seconds; write a decimal number of seconds, e.g. status_poll_interval=\"10\""},
+	{"status_poll_interval zero", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm status_poll_interval="0"/>
+</cluster>`,
+		"cluster.conf:6: <rm>: status_poll_interval must be greater than 0; set a positive number of seconds, e.g. status_poll_interval=\"10\""},
+	{"status_poll_interval decimal", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm status_poll_interval="2.5"/>
+</cluster>`,
+		""},
+	{"per-resource action", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm>
+    <service name="s">
+      <script name="x" file="/etc/init.d/x">
+        <action name="status" interval="30s" timeout="10"/>
+      </script>
+    </service>
+  </rm>
+</cluster>`,
+		"cluster.conf:9: <action name=\"status\">: <action> is not supported by quorate; per-resource <action> timings are not supported: every resource of a running service is checked at each <rm status_poll_interval> (seconds, default 10); remove <action> and set __status_timeout, __start_timeout or __stop_timeout (seconds) on the resource instead"},
 	{"resources and references", `<cluster name="c" config_version="1">
   <quorumd label="q"/>
   <clusternodes>

@@ -16,6 +16,10 @@ const (
 	DefaultTKO           = 4
 	DefaultTKOUp         = 2
 	DefaultPostJoinDelay = 6 * time.Second
+	// DefaultStatusPollInterval is rgmanager's status_poll_interval.
+	DefaultStatusPollInterval = 10 * time.Second
+	MinStatusPollInterval     = 500 * time.Millisecond
+	MaxStatusPollInterval     = time.Hour
 
 	maxDuration = 24 * time.Hour // upper bound of every time attribute
 	maxCount    = 1000           // tko, tko_up, score, min_score
@@ -36,6 +40,7 @@ var (
 	nodeAttrs        = []string{"name", "nodeid", "votes", "addr", "addr2"}
 	methodAttrs      = []string{"name"}
 	rmAttrs          = []string{"log_level", "log_facility", "status_poll_interval", "status_child_max", "transition_throttling", "central_processing"}
+	rmTyped          = []string{"status_poll_interval"}
 	rmKids           = []string{"failoverdomains", "resources", "service"}
 	domainAttrs      = []string{"name", "ordered", "restricted", "nofailback"}
 	domainNodeAttrs  = []string{"name", "priority"}
@@ -51,6 +56,8 @@ var ResourceTypes = []string{"ip", "fs", "script", "systemd", "ocf", "exec", "po
 var unsupported = map[string]string{
 	"vm":     "virtual machines are not supported; wrap the VM in a <systemd> or <script> resource inside a <service>",
 	"events": "rgmanager event scripting is not supported; remove <events>",
+	"action": "per-resource <action> timings are not supported: every resource of a running service is checked at each <rm status_poll_interval> (seconds, default 10); " +
+		"remove <action> and set __status_timeout, __start_timeout or __stop_timeout (seconds) on the resource instead",
 }
 
 // primaryAttrs lists the attributes that identify a resource of type typ

@@ -107,7 +107,10 @@ type RM struct {
 	Domains   []FailoverDomain
 	Resources []Resource
 	Services  []Service
-	Attrs     map[string]string // <rm> attributes, unparsed
+	// StatusPollInterval is status_poll_interval (seconds): how often the
+	// owner checks every resource of each service it runs.
+	StatusPollInterval time.Duration
+	Attrs              map[string]string // the other <rm> attributes, unparsed
 }
 
 // FailoverDomain is <failoverdomain>.

@@ -20,8 +20,13 @@ func (f *Fencer) attempt(ctx context.Context, p plan) (Attempt, error) {
 	case ActionOn:
 		_, err = f.call(ctx, p, ActionOn, tr)
 	case ActionOff:
-		a.Status, err = f.powerOff(ctx, p, tr)
+		if err = f.delay(ctx, p, tr); err == nil {
+			a.Status, err = f.powerOff(ctx, p, tr)
+		}
 	case ActionReboot:
+		if err = f.delay(ctx, p, tr); err != nil {
+			break
+		}
 		if a.Status, err = f.powerOff(ctx, p, tr); err == nil {
 			f.powerOnAfterFence(ctx, p, tr)
 		}
@@ -36,6 +41,21 @@ func (f *Fencer) attempt(ctx context.Context, p plan) (Attempt, error) {
 		}
 	}
 	return a, err
+}
+
+// delay waits the device's delay= before an off, as fence-agents do
+// (external agents get delay= and wait themselves; p.delay is 0 for
+// them). In a two-node cluster a delay on one node's device lets that
+// node win a fence race.
+func (f *Fencer) delay(ctx context.Context, p plan, tr *transcript) error {
+	if p.delay <= 0 {
+		return nil
+	}
+	tr.line(fmt.Sprintf("delay: waiting %v before %s", p.delay, p.action))
+	if err := f.sleep(ctx, p.delay); err != nil {
+		return fmt.Errorf("%w: during delay=%v: %v", ErrTimeout, p.delay, err)
+	}
+	return nil
 }
 
 // powerOff sends off, then polls status until the device reports off or

@@ -17,6 +17,7 @@ type plan struct {
 	res                  resolved
 	params               map[string]string // as passed to the agent
 	verify               time.Duration
+	delay                time.Duration // delay=: wait before off (built-in agents; external ones wait themselves)
 }
 
 // runMethod drives the devices in order and stops at the first one that
@@ -74,11 +75,14 @@ func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.Fen
 	if err != nil {
 		return cfgErr(sentinelOf(err), message(err), fixFor(err, dev))
 	}
+	if res.name == conf.FenceSCSI && res.kind == "native" {
+		res.agent = f.scsiAgentFor(c, n)
+	}
 	p.res = res
 	if msg := p.setAction(merged, forced, f.defaultAction(res)); msg != "" {
 		return cfgErr(ErrBadParam, msg, `use action="off", "on" or "reboot"`)
 	}
-	if err := checkParams(res, merged); err != nil {
+	if err := checkParams(res, merged, c, n); err != nil {
 		return cfgErr(sentinelOf(err), message(err), fixFor(err, dev))
 	}
 	p.params = agentParams(merged, n.Name)
@@ -87,6 +91,11 @@ func (f *Fencer) plan(c *conf.Cluster, n *conf.Node, method string, ref conf.Fen
 		return cfgErr(ErrBadParam, err.Error(), `write power_timeout="20" (seconds)`)
 	} else if ok && s > 0 {
 		p.verify = time.Duration(s * float64(time.Second))
+	}
+	if s, ok, err := paramSeconds(merged, "delay"); err != nil {
+		return cfgErr(ErrBadParam, err.Error(), `write delay="5" (seconds to wait before fencing this node)`)
+	} else if _, external := res.agent.(*ExternalAgent); ok && !external {
+		p.delay = time.Duration(s * float64(time.Second))
 	}
 	return p, nil
 }
@@ -114,12 +123,18 @@ func (p *plan) setAction(params map[string]string, forced, def Action) string {
 }
 
 // checkParams applies the parameter rules of the agents quorate knows.
-func checkParams(res resolved, params map[string]string) error {
-	if !ipmiAgents[res.name] || res.kind == "custom" {
+func checkParams(res resolved, params map[string]string, c *conf.Cluster, n *conf.Node) error {
+	switch {
+	case res.kind == "custom":
 		return nil
+	case res.name == conf.FenceSCSI:
+		_, err := parseSCSIParams(params, c.Name, n.ID)
+		return err
+	case ipmiAgents[res.name]:
+		_, err := parseIPMIParams(params, res.kind == "native")
+		return err
 	}
-	_, err := parseIPMIParams(params, res.kind == "native")
-	return err
+	return nil
 }
 
 // agentParams is what the agent receives: the merged parameters without
@@ -129,7 +144,7 @@ func agentParams(merged map[string]string, node string) map[string]string {
 	out := make(map[string]string, len(merged)+1)
 	for k, v := range merged {
 		switch k {
-		case "action", "option", paramNative:
+		case "action", "option", paramNative, paramCheckInterval:
 			continue
 		}
 		out[k] = v
@@ -140,9 +155,14 @@ func agentParams(merged map[string]string, node string) map[string]string {
 	return out
 }
 
-// defaultAction is reboot, or off for fabric agents (fence-agents API).
+// defaultAction is reboot, or off for fabric agents (fence-agents API):
+// an external agent whose metadata lists no reboot, or the built-in
+// fence_scsi.
 func (f *Fencer) defaultAction(res resolved) Action {
 	if ea, ok := res.agent.(*ExternalAgent); ok && f.metadata(ea.Path).fabric() {
+		return ActionOff
+	}
+	if fa, ok := res.agent.(interface{ fabric() bool }); ok && fa.fabric() {
 		return ActionOff
 	}
 	return DefaultAction

@@ -34,10 +34,17 @@
 // for clustat.
 //
 // Agent selection for a device with agent="fence_xxx": Options.Agents
-// first; for fence_ipmilan (and fence_ipmilanplus) the built-in client
-// when the device says native="1" or the fence_ipmilan executable is not
+// first; fence_scsi is always the built-in one (native="0" is refused:
+// Debian's fence_scsi takes its keys and the cluster name from corosync);
+// for fence_ipmilan (and fence_ipmilanplus) the built-in client when the
+// device says native="1" or the fence_ipmilan executable is not
 // installed; otherwise the executable of that name in $PATH, /usr/sbin or
 // /sbin. native="0" insists on the executable.
+//
+// delay= (seconds) is waited before an off or reboot by the built-in
+// agents; external agents receive delay= and wait themselves, as
+// fence-agents do. A delay cut short by the caller's deadline is a
+// timeout, and nothing is sent to the device.
 //
 // # Fence-agents stdin protocol
 //
@@ -127,6 +134,31 @@
 // rejects PREEMPT AND ABORT with 24/00), then checks with READ KEYS that
 // the victim's key is gone. A fenced node never re-registers by itself:
 // Register is called only when the cluster admits the node again.
+//
+// # Built-in fence_scsi
+//
+// <fencedevice agent="fence_scsi" devices="/dev/sdb,/dev/sdc"/> with
+// rgmanager's parameter names: devices= (required, here or on the
+// <device>), key= (the node's key in hex; default KeyFor of the cluster
+// name and the nodeid), aptpl=. The node a request is about is the
+// target; the node the Fencer runs on (Options.Self) acts through its
+// own path (I_T nexus) to every device:
+//
+//   - off: for each device, READ KEYS; unless the target key is already
+//     gone, PREEMPT AND ABORT (or PREEMPT) it with this node's key and
+//     verify with READ KEYS; then READ RESERVATION: a LUN without a
+//     reservation lets unregistered nodes write, so this node takes WERO
+//     when there is none. Every device is tried; the action fails if any
+//     fails. Fencing the local node is refused, and so is fencing from a
+//     node whose own key is not registered (it could neither preempt nor
+//     reserve).
+//   - on: register the target's key (REGISTER AND IGNORE EXISTING KEY),
+//     verified by READ KEYS; only for the local node.
+//   - status: On when the key is registered on every device, Off when on
+//     none, an error when only on some.
+//
+// fence_scsi is a fabric agent: off by default, never reboot. LocalSCSI
+// gives quorated the node's own devices, key and key-check interval.
 //
 // # Watchdog and poison pill
 //

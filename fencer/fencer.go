@@ -35,6 +35,13 @@ type Options struct {
 	Agents map[string]Agent
 	// IPMI tunes the native IPMI client; Log defaults to Options.Log.
 	IPMI IPMIAgent
+	// Self is the name of the node this Fencer runs on. The built-in
+	// fence_scsi needs it: off preempts with this node's key, and on
+	// registers only this node.
+	Self string
+	// OpenSG opens a LUN for SCSI commands (fence_scsi); default OpenSG.
+	// A returned SGIO that is an io.Closer is closed after use.
+	OpenSG func(path string) (SGIO, error)
 }
 
 // Fencer runs fence methods. It is safe for concurrent use; fencing
@@ -48,6 +55,8 @@ type Fencer struct {
 	history []Attempt // ring, oldest first once full
 	next    int
 	meta    map[string]agentMeta // by agent path
+
+	sleep func(context.Context, time.Duration) error // the delay= wait; tests replace it
 }
 
 // New returns a Fencer with opts, defaults filled in.
@@ -66,12 +75,15 @@ func New(opts Options) *Fencer {
 		opts.History = 100
 	}
 	opts.Retries = max(opts.Retries, 0)
+	if opts.OpenSG == nil {
+		opts.OpenSG = func(path string) (SGIO, error) { return OpenSG(path) }
+	}
 	log := logger(opts.Log).With("component", "fencer")
 	ipmi := opts.IPMI
 	if ipmi.Log == nil {
 		ipmi.Log = log
 	}
-	return &Fencer{opts: opts, log: log, ipmi: &ipmi}
+	return &Fencer{opts: opts, log: log, ipmi: &ipmi, sleep: sleepCtx}
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,70 @@ func TestIPMIPasswordScript(t *testing.T) {
 	}
 	if on, _, _ := ch.state(); on {
 		t.Error("chassis still on")
+	}
+}
+
+// The per-node delay= of a native IPMI device is waited before the off
+// (external agents get delay= and wait themselves), and a delay longer
+// than the caller's patience is a timeout, not a fence.
+func TestNativeIPMIHonoursDelay(t *testing.T) {
+	port, ch := startBMC(t, "goodpass", 0)
+	c := cluster(t, `<fence><method name="1"><device name="bmc1" delay="2.5"/></method></fence>`,
+		fmt.Sprintf(`<fencedevice name="bmc1" agent="fence_ipmilan" native="1" ipaddr="127.0.0.1" ipport="%d" login="admin" passwd="goodpass"/>`, port))
+	f, _ := testFencer(t, Options{})
+	var waited []time.Duration
+	var commandsBefore []bool
+	f.sleep = func(ctx context.Context, d time.Duration) error {
+		waited = append(waited, d)
+		_, commandsBefore, _ = ch.state()
+		return nil
+	}
+	out := f.Fence(context.Background(), Request{Node: node1(c), Cluster: c, Action: ActionOff})
+	if !out.Success {
+		t.Fatalf("outcome = %+v", out)
+	}
+	if fmt.Sprint(waited) != "[2.5s]" || len(commandsBefore) != 0 {
+		t.Errorf("waited %v with power commands %v already sent; want one 2.5s wait before any command", waited, commandsBefore)
+	}
+	if _, cmds, _ := ch.state(); fmt.Sprint(cmds) != "[false]" {
+		t.Errorf("power commands = %v, want one off after the delay", cmds)
+	}
+	if !strings.HasPrefix(out.Attempts[0].Output, "delay: waiting 2.5s before off") {
+		t.Errorf("output does not start with the delay:\n%s", out.Attempts[0].Output)
+	}
+	// status reads the power without waiting.
+	waited = nil
+	if out := f.Fence(context.Background(), Request{Node: node1(c), Cluster: c, Action: ActionStatus}); !out.Success || len(waited) != 0 {
+		t.Errorf("status: %+v, waited %v", out, waited)
+	}
+	// The real wait: cut short by the caller's deadline, nothing sent.
+	f.sleep = sleepCtx
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	out = f.Fence(ctx, Request{Node: node1(c), Cluster: c, Action: ActionOff})
+	if out.Success || out.Attempts[0].Result != ResultTimeout || !strings.Contains(out.Err, "during delay=2.5s") {
+		t.Errorf("fence cut short during the delay = %+v", out)
+	}
+	if _, cmds, _ := ch.state(); len(cmds) != 1 {
+		t.Errorf("power commands = %v; none may be sent after a delay that was cut short", cmds)
+	}
+}
+
+// An external agent receives delay= and waits itself; the Fencer does not
+// wait a second time.
+func TestExternalAgentGetsDelayInstead(t *testing.T) {
+	dir := t.TempDir()
+	c := cluster(t, `<fence><method name="1"><device name="ok" delay="30"/></method></fence>`,
+		fmt.Sprintf(`<fencedevice name="ok" agent="fence_test_ok" state="%s/state" dump="%s/dump"/>`, dir, dir))
+	f, _ := testFencer(t, Options{})
+	f.sleep = func(context.Context, time.Duration) error {
+		t.Error("the Fencer waited for an external agent's delay")
+		return nil
+	}
+	if out := f.Fence(context.Background(), Request{Node: node1(c), Cluster: c, Action: ActionOff}); !out.Success {
+		t.Fatalf("outcome = %+v", out)
+	}
+	if b, _ := os.ReadFile(dir + "/dump"); !strings.Contains(string(b), "\ndelay=30\n") {
+		t.Errorf("the agent's stdin lacks delay=30:\n%s", b)
 	}
 }

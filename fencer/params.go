@@ -9,7 +9,8 @@ import (
 
 // Parameters that quorate itself consumes and never passes to an agent.
 const (
-	paramNative = "native" // 1 = use the built-in IPMI client for fence_ipmilan
+	paramNative        = "native"         // 1 = use the built-in IPMI client for fence_ipmilan
+	paramCheckInterval = "check_interval" // fence_scsi: how often quorated checks its own key
 )
 
 // mergeParams returns the <fencedevice> parameters overridden by the

@@ -45,6 +45,9 @@ type PR struct {
 	Type    PRType        // reservation type; default PRWriteExclusiveRegistrants
 	Timeout time.Duration // per command; default 10s
 	Log     *slog.Logger  // nil = discard
+	// APTPL asks Register for registrations that persist through a
+	// power loss of the target (fence_scsi's aptpl=1).
+	APTPL bool
 }
 
 func (p *PR) prType() PRType {
@@ -62,7 +65,7 @@ func (p *PR) Register(key PRKey) error {
 	if key == 0 {
 		return fmt.Errorf("%w: reservation key 0", ErrBadParam)
 	}
-	return p.out(PROut{Action: PROutRegisterIgnore, SAKey: key})
+	return p.out(PROut{Action: PROutRegisterIgnore, SAKey: key, APTPL: p.APTPL})
 }
 
 // Unregister removes this nexus's registration (REGISTER key → 0).
@@ -92,8 +95,16 @@ func (p *PR) Clear(key PRKey) error {
 // rejects that with ILLEGAL REQUEST (tgt does). It then reads the keys
 // and fails with ErrNotVerified if victim is still registered.
 func (p *PR) Preempt(myKey, victim PRKey) error {
+	_, _, err := p.PreemptWith(myKey, victim)
+	return err
+}
+
+// PreemptWith is Preempt that also returns the command that removed the
+// key (PREEMPT AND ABORT, or PREEMPT after the fallback) and the keys
+// read afterwards.
+func (p *PR) PreemptWith(myKey, victim PRKey) (PROutAction, Keys, error) {
 	if victim == 0 || victim == myKey {
-		return fmt.Errorf("%w: preempting key %v with key %v (0 would remove every registrant; never preempt yourself)", ErrBadParam, victim, myKey)
+		return 0, Keys{}, fmt.Errorf("%w: preempting key %v with key %v (0 would remove every registrant; never preempt yourself)", ErrBadParam, victim, myKey)
 	}
 	cmd := PROut{Action: PROutPreemptAndAbort, Type: p.prType(), Key: myKey, SAKey: victim}
 	err := p.out(cmd)
@@ -103,16 +114,16 @@ func (p *PR) Preempt(myKey, victim PRKey) error {
 		err = p.out(cmd)
 	}
 	if err != nil {
-		return err
+		return cmd.Action, Keys{}, err
 	}
 	keys, err := p.ReadKeys()
 	if err != nil {
-		return fmt.Errorf("%w: reading keys after preempt: %v", ErrNotVerified, err)
+		return cmd.Action, keys, fmt.Errorf("%w: reading keys after preempt: %v", ErrNotVerified, err)
 	}
 	if keys.Has(victim) {
-		return fmt.Errorf("%w: key %v is still registered after %s", ErrNotVerified, victim, cmd.Action)
+		return cmd.Action, keys, fmt.Errorf("%w: key %v is still registered after %s", ErrNotVerified, victim, cmd.Action)
 	}
-	return nil
+	return cmd.Action, keys, nil
 }
 
 // ReadKeys returns the registered keys.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/quorate/quorate/conf"
 )
 
 // ipmiAgents can be served by the native IPMI client.
@@ -42,7 +44,8 @@ type resolved struct {
 }
 
 // resolve picks the implementation for agent name with the device's
-// merged params: Options.Agents first, then native IPMI when asked for
+// merged params: Options.Agents first, then the built-in fence_scsi
+// (always: native="0" is refused), then native IPMI when asked for
 // (native="1") or when fence_ipmilan is not installed, then the
 // executable found in AgentDirs.
 func (f *Fencer) resolve(name string, params map[string]string) (resolved, error) {
@@ -57,12 +60,18 @@ func (f *Fencer) resolve(name string, params map[string]string) (resolved, error
 		return resolved{}, err
 	}
 	_, nativeSet := params[paramNative]
+	if name == conf.FenceSCSI {
+		if nativeSet && !native {
+			return resolved{}, fmt.Errorf("%w: fence_scsi with native=\"0\": quorated always runs fence_scsi itself (Debian's fence_scsi takes its keys and the cluster name from corosync, which a quorate node does not run); remove native=\"0\"", ErrBadParam)
+		}
+		return resolved{name: name, kind: "native"}, nil // the agent is bound to the request by plan
+	}
 	path, found := findAgent(f.opts.AgentDirs, name)
 	if ipmiAgents[name] && (native || (!found && !nativeSet)) {
 		return resolved{agent: f.ipmi, name: name, kind: "native"}, nil
 	}
 	if native {
-		return resolved{}, fmt.Errorf("%w: native=\"1\" is only supported for fence_ipmilan, not %s", ErrBadParam, name)
+		return resolved{}, fmt.Errorf("%w: native=\"1\" is only supported for fence_ipmilan and fence_scsi, not %s", ErrBadParam, name)
 	}
 	if !found {
 		return resolved{}, fmt.Errorf("%w: %s is not installed in %s", ErrUnknownAgent, name, strings.Join(f.opts.AgentDirs, ":"))

@@ -1,12 +1,12 @@
 package fencer
 
 import (
-	"crypto/md5"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/quorate/quorate/conf"
 )
 
 // SCSI operation codes of the persistent reservation commands (SPC-4).
@@ -66,6 +66,19 @@ const (
 	PRExclusiveAccessAllRegistrants PRType = 8
 )
 
+var prTypeNames = map[PRType]string{
+	PRWriteExclusive: "WE", PRExclusiveAccess: "EA", PRWriteExclusiveRegistrants: "WERO",
+	PRExclusiveAccessRegistrants: "EARO", PRWriteExclusiveAllRegistrants: "WEAR", PRExclusiveAccessAllRegistrants: "EAAR",
+}
+
+// String names the type as fence_scsi's documentation does ("WERO").
+func (t PRType) String() string {
+	if s, ok := prTypeNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("type %d", byte(t))
+}
+
 // PRKey is a reservation key. 0 means "no key" to the target and is never
 // a valid node key.
 type PRKey uint64
@@ -78,14 +91,9 @@ func (k PRKey) String() string { return "0x" + strconv.FormatUint(uint64(k), 16)
 // and the node id in 4 decimal digits, read as a hex number. Node ids
 // must be 1..9999 so the key has 8 digits and is never 0.
 func KeyFor(cluster string, nodeID int) (PRKey, error) {
-	if nodeID < 1 || nodeID > 9999 {
-		return 0, fmt.Errorf("%w: node id %d outside 1..9999 cannot form a reservation key", ErrBadParam, nodeID)
-	}
-	sum := md5.Sum([]byte(cluster))
-	s := hex.EncodeToString(sum[:])[:4] + fmt.Sprintf("%04d", nodeID)
-	k, err := strconv.ParseUint(s, 16, 64)
-	if err != nil || k == 0 {
-		return 0, fmt.Errorf("%w: reservation key %q", ErrBadParam, s)
+	k, err := conf.DefaultSCSIKey(cluster, nodeID)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadParam, err)
 	}
 	return PRKey(k), nil
 }

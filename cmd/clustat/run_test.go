@@ -131,6 +131,7 @@ func TestTextGolden(t *testing.T) {
 		{"service", sampleStatus(), []string{"-s", "web"}, 0},
 		{"member_service", sampleStatus(), []string{"-m", "node3", "-s", "service:db"}, 1},
 		{"inquorate", inquorate, nil, 0},
+		{"reservations", withReservations(), nil, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -412,4 +413,16 @@ func TestRefresh(t *testing.T) {
 	if !reflect.DeepEqual(intervals, []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}) {
 		t.Errorf("waited %v between frames, want 2s each", intervals)
 	}
+}
+
+// withReservations is sampleStatus on a node with two fence_scsi LUNs,
+// one of which it could not read.
+func withReservations() *api.Status {
+	st := sampleStatus()
+	st.Reservations = []api.Reservation{
+		{Device: "/dev/disk/by-id/wwn-0x6001405a", Key: "0xc8010001", State: "registered",
+			Keys: []string{"0xc8010001", "0xc8010002"}, Holder: "0xc8010001", Type: "WERO", Checked: st.Time},
+		{Device: "/dev/sdc", Key: "0xc8010001", State: "unknown", Error: "open /dev/sdc: no such file or directory"},
+	}
+	return st
 }

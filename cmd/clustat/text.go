@@ -66,6 +66,12 @@ func writeText(w io.Writer, r *report, long bool) {
 		}
 		writeFencing(t, r.st)
 	}
+	if r.showSummary && len(r.st.Reservations) > 0 {
+		if hasServices && !long || len(r.st.Fencing) > 0 {
+			t.line("")
+		}
+		writeReservations(t, r.st.Reservations)
+	}
 }
 
 func writeSummary(t textWriter, st *api.Status) {
@@ -163,5 +169,23 @@ func writeFencing(t textWriter, st *api.Status) {
 		d := f.Duration(st.Time).Round(100 * time.Millisecond)
 		t.line(" %s %s %s %s %s %8s", col(f.Node, 15), col(f.Method, 8), col(f.Device, 15), col(f.Result, 8),
 			col(f.Started.Format(fenceTimeLayout), 15), d)
+	}
+}
+
+// writeReservations lists this node's SCSI-3 reservation LUNs (fence_scsi
+// devices) as quorated last read them: its own key and state, how many
+// keys are registered, and who holds the reservation.
+func writeReservations(t textWriter, rs []api.Reservation) {
+	t.line(" %s %s %s %4s %s", col("SCSI Reservation Device", 30), col("Own Key", 18), col("State", 14), "Keys", "Holder (Type)")
+	t.line(" %s %s %s %4s %s", col("---- ----------- ------", 30), col("--- ---", 18), col("-----", 14), "----", "------ ------")
+	for _, r := range rs {
+		holder := "none"
+		if r.Holder != "" {
+			holder = r.Holder + " (" + cmp.Or(r.Type, "?") + ")"
+		}
+		t.line(" %s %s %s %4d %s", col(r.Device, 30), col(r.Key, 18), col(r.State, 14), len(r.Keys), holder)
+		if r.Error != "" {
+			t.line("   error: %s", r.Error)
+		}
 	}
 }

@@ -46,6 +46,7 @@ type daemon struct {
 	web    *http.Server
 
 	fencer   *fencer.Fencer
+	res      *reservations    // SCSI-3 PR of this node's fence_scsi LUNs (reservation.go)
 	watchdog *fencer.Watchdog // nil without <quorumd watchdog=...>
 	lastPet  time.Time
 
@@ -70,7 +71,7 @@ func newDaemon(c *conf.Cluster, o options, log *slog.Logger) (*daemon, error) {
 		services: map[uint64]*localService{},
 		events:   make(chan cluster.Event, 16), requests: make(chan pendingRequest), loopFns: make(chan func(), 16),
 		reqs: requestState{pending: map[uint64]*pendingRequest{}, jobs: map[[2]uint64]*masterJob{}}}
-	d.fencer = fencer.New(fencer.Options{Log: d.log})
+	d.fencer = fencer.New(fencer.Options{Log: d.log, Self: self.Name})
 	for _, err := range d.fencer.Validate(c) {
 		d.log.Warn("fencing configuration", "err", err)
 	}
@@ -216,6 +217,7 @@ func (d *daemon) mono() time.Duration { return time.Since(d.start) }
 // run is the loop: collect I/O results, step or tick the brain, carry out
 // its actions. It returns after a graceful leave when ctx ends.
 func (d *daemon) run(ctx context.Context) error {
+	d.startReservations()
 	go d.diskWorker()
 	go func() {
 		if err := d.server.Serve(); err != nil {
@@ -264,11 +266,12 @@ func (d *daemon) run(ctx context.Context) error {
 			f()
 		case reply := <-d.statusCh:
 			d.node.Tick(d.mono())
-			reply <- d.status()
+			reply <- d.withReservations(d.status())
 		}
 		d.carryOut(d.node.Ready())
 		d.requestCycle()
 		d.configCycle()
+		d.reservationCycle()
 		d.carryOut(d.node.Ready())
 		d.petWatchdog()
 		timer.Reset(d.untilNextTick())
@@ -293,7 +296,7 @@ func (d *daemon) petWatchdog() {
 	if d.watchdog == nil || time.Since(d.lastPet) < d.watchdog.Timeout()/5 {
 		return
 	}
-	if !d.node.Healthy() {
+	if !d.node.Healthy() || d.prFenced() {
 		return
 	}
 	if err := d.watchdog.Pet(); err != nil {
@@ -304,6 +307,7 @@ func (d *daemon) petWatchdog() {
 }
 
 func (d *daemon) shutdown() error {
+	d.releaseReservations()
 	if d.watchdog != nil {
 		d.watchdog.Close(true) // a clean leave disarms it (magic close)
 	}
@@ -328,8 +332,9 @@ func (d *daemon) carryOut(actions []cluster.Action) {
 		case cluster.FenceNode:
 			d.fence(a)
 		case cluster.StartService:
-			d.startService(a)
+			d.startWhenRegistered(a)
 		case cluster.StopService:
+			d.forgetHeldStart(a.Key)
 			d.stopService(a)
 		case cluster.WriteSlot, cluster.ReadSlots:
 			d.diskReqs <- a // the brain has at most one disk operation outstanding
@@ -349,7 +354,11 @@ func (d *daemon) diskWorker() {
 	for a := range d.diskReqs {
 		switch a := a.(type) {
 		case cluster.WriteSlot:
-			d.diskDone <- cluster.WriteDone{Op: a.Op, Err: d.disk.WriteSlot(&a.Slot)}
+			err := d.fencedWrite() // a node fenced by its reservation key writes no more
+			if err == nil {
+				err = d.disk.WriteSlot(&a.Slot)
+			}
+			d.diskDone <- cluster.WriteDone{Op: a.Op, Err: err}
 		case cluster.ReadSlots:
 			res, err := d.disk.ReadSlots(a.First, a.Last)
 			ev := cluster.ReadDone{Op: a.Op, Err: err}

@@ -56,7 +56,11 @@ func (d *daemon) FenceNode(ctx context.Context, name string, unfence bool) (stri
 		if !out.Success {
 			return "", api.Errorf(api.CodeConflict, "unfencing %s failed: %s", name, out.Err)
 		}
-		return fmt.Sprintf("%s unfenced (%s)", name, out.Method), nil
+		msg := fmt.Sprintf("%s unfenced (%s)", name, out.Method)
+		if name == d.self.Name {
+			msg += d.operatorUnfenced(ctx)
+		}
+		return msg, nil
 	}
 	reply := make(chan requestResult, 1)
 	select {

@@ -26,6 +26,9 @@ import (
 )
 
 func main() {
+	if code, ok := prTool(os.Args[1:], os.Stdout); ok {
+		os.Exit(code) // a tool command from the console (prtool.go), not init
+	}
 	log := consoleLogger(false)
 	raw, _ := os.ReadFile("/proc/cmdline")
 	p, err := appliance.ParseCmdline(string(raw))

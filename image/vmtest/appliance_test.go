@@ -173,6 +173,7 @@ func TestAppliance(t *testing.T) {
 		{"ThreeNodesThenPowerOff", threeNodes},
 		{"ServicePowerFenceWatchdog", failover},
 		{"ISCSI", iscsi},
+		{"SCSIPRFence", scsiPR},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if time.Since(start) > budget {

@@ -39,17 +39,30 @@
 // off ending the paused qemu; node3 (watchdog only, no <fence> method) is
 // cut off the bridge, is evicted, its watchdog resets it (QMP WATCHDOG
 // event) and it rejoins once the link is back; last, the quorum disk as
-// an iSCSI LUN of tgtd (guest initiator, and qemu's as scsi-block).
-// Not covered yet: SCSI-3 PR fencing end to end (quorated does not fence
-// through fencer.PR yet).
+// an iSCSI LUN of tgtd (guest initiator, and qemu's as scsi-block);
+// then SCSIPRFence (scsipr_test.go): three VMs share a data LUN of tgtd
+// as scsi-block (/dev/sda, one initiator name each), each fenced and
+// unfenced by fence_scsi on it, with i6300esb watchdogs and an exec
+// service writer (uinit pr-write: an O_DIRECT write every 0.3 s). All
+// three register their keys and node1, the master, holds the WERO
+// reservation (read from node1's clustat --json, "reservations"); the
+// writer's owner node2 is frozen (QMP stop), node1 fences it by
+// preempting its key and starts writer; node2 is resumed (QMP cont): an
+// O_DIRECT write typed on its console fails with RESERVATION CONFLICT,
+// quorated logs its key gone ("FENCED: ..."), its watchdog resets it
+// (QMP WATCHDOG), it boots, rejoins, registers again and writer fails
+// back to it and writes; last, node3's power button makes it leave
+// gracefully, which unregisters its key without a fence.
 //
 // The tests drive each VM through its serial console: they run clustat
 // --json in the appliance's console shell and read the answer between two
 // marker lines, so what they check is what an operator sees. Timings
 // (boot to member, one VM and three in parallel; eviction after a power
 // off; owner power off to fence and to the service on another VM; cut
-// off to watchdog reset and to rejoin) are printed as lines starting
-// with "vm-test:".
+// off to watchdog reset and to rejoin; frozen to fenced by its key and
+// to the service on another VM, resumed to the refused write, the
+// self-fence and the return) are printed as lines starting with
+// "vm-test:".
 //
 // Every qemu, ipmi_sim and DHCP process writes its pid to /var/tmp/quorate-vmtest/pids,
 // so run.sh can end exactly those if the test binary dies; the namespace
