@@ -24,7 +24,11 @@ type ServiceInfo struct {
 	Restricted bool     // run only on Domain nodes
 	NoFailback bool     // do not move back to a more preferred node
 	Autostart  bool
-	Recovery   string // restart, relocate or disable
+	// Exclusive runs the service only on a member that runs no other
+	// service, and places nothing else there while it runs (rgmanager's
+	// exclusive="1").
+	Exclusive bool
+	Recovery  string // restart, relocate or disable
 	// MaxRestarts in RestartExpire before a failure relocates instead of
 	// restarting in place (0: always restart in place).
 	MaxRestarts   int

@@ -101,6 +101,29 @@
 // node is quorate while it holds a valid lease on a quorate view, or trusts
 // (R4) a master whose quorate view lists it.
 //
+// # Services
+//
+// The master keeps the service table in its record (placement.go): each
+// entry names an owner incarnation, a state and a generation; an owner acts
+// on an entry only when its generation is newer than the last it acted on.
+// A new order therefore always takes a generation above the table's and
+// above every generation any slot reports for the service, because the
+// table can start again from nothing (a torn master block, a service
+// removed and added again) while a node remembers a higher one. A service
+// moves off a lost owner only once every eviction notice of the owning
+// incarnation is fenced; fences are owed per node, so a notice whose fence
+// was replaced by a newer incarnation's is confirmed at the next cycle when
+// the node's slot shows another incarnation (as selfFenced does), and owed
+// again otherwise; and a restart or an acknowledged eviction confirms a
+// fence at the first cycle that shows it, even while a failed power fence
+// waits out its retry back-off. A recovering entry whose owner is a member
+// under the same incarnation again (adopted from its slot before it was
+// admitted) returns to its owner. Exclusive services (exclusive.go) run only on a member
+// that holds no other service, and nothing else is placed beside them; a
+// member holds what the table gives it and what its slot reports running
+// or stopping. A service that no member may take waits stopped, and
+// ServiceReason says why on every node.
+//
 // # Cost
 //
 // Per node and interval: one 4 KiB slot write, one read of one slot (the

@@ -32,14 +32,16 @@ func (n *Node) startFence(id NodeID, inc uint64, why EvictReason) {
 }
 
 // fenceCycle starts due fences and confirms poison pills, right after the
-// master read every slot (so it has just re-read every ballot block).
+// master read every slot (so it has just re-read every ballot block). A
+// victim that restarted, acknowledged its eviction or passed its watchdog
+// deadline is confirmed at the first cycle that shows it, even while a
+// failed power fence waits for its next attempt (the back-off is for the
+// BMC, not for the proof).
 func (n *Node) fenceCycle() {
+	n.oweFences()
 	for _, id := range n.ids {
 		op := n.fences[id]
-		if op == nil || op.inflight || n.now < op.due || n.now < op.nextTry {
-			continue
-		}
-		if n.selfFenced(id, op) {
+		if op == nil || op.inflight || n.selfFenced(id, op) || n.now < op.due || n.now < op.nextTry {
 			continue
 		}
 		info := n.cfg.node(id)
@@ -53,6 +55,32 @@ func (n *Node) fenceCycle() {
 		if !op.warned && n.cfg.WatchdogTimeout <= 0 {
 			op.warned = true
 			n.notice(LevelError, fmt.Sprintf("node %d cannot be fenced: it has no fence method and no watchdog is configured; its services stay where they are until it restarts or acknowledges its eviction", id), id, "fence")
+		}
+	}
+}
+
+// oweFences keeps one rule for every notice not yet fenced: a fence is
+// owed for it, or it is confirmed by a restart. Fences are kept per node,
+// so a notice for an older incarnation loses its fence when a newer
+// incarnation of the same node is evicted (or when a new master inherits
+// several notices for one node); without this, that notice would stay
+// unfenced forever and hold the services of its incarnation in recovering.
+// A slot that shows another incarnation proves the notice's incarnation
+// gone, as in selfFenced: one daemon runs per node, and the slot is read
+// after the notice was posted.
+func (n *Node) oweFences() {
+	for i := range n.master.evictions {
+		e := &n.master.evictions[i]
+		op, p := n.fences[e.Node], n.peers[e.Node]
+		if e.Fenced || p == nil || (op != nil && op.inc == e.Incarnation) {
+			continue
+		}
+		switch {
+		case p.slot != nil && p.slot.Incarnation != e.Incarnation:
+			e.Fenced = true
+			n.notice(LevelWarn, fmt.Sprintf("node %d (incarnation %016x) is fenced: restarted", e.Node, e.Incarnation), e.Node, "restarted")
+		case op == nil:
+			n.startFence(e.Node, e.Incarnation, e.Reason)
 		}
 	}
 }

@@ -38,6 +38,7 @@ func (s *Sim) check() {
 		s.violate("more than one quorate partition: %v", gens)
 	}
 	s.checkServices()
+	s.checkExclusive()
 }
 
 // checkNotEvicted: a node must not act on a view that evicted it for

@@ -142,17 +142,25 @@ func (s *Sim) reconfigure() {
 	s.cfg = cfg
 	s.tracef("reconfigure: version %d, %d services, token %v", cfg.ConfigVersion, len(cfg.Services), cfg.Token)
 	for _, sn := range s.nodes {
-		sn := sn
-		s.at(s.now+s.dur(0, 300*time.Millisecond), &event{kind: evFault, act: func() {
-			if !sn.alive || sn.paused {
-				return // it adopts the new version when it boots (boot uses s.cfg)
-			}
-			c := cfg
-			c.Self = sn.id
-			if err := sn.n.Reconfigure(c); err != nil {
-				s.violate("node %d refused configuration %d: %v", sn.id, c.ConfigVersion, err)
-			}
-			s.drain(sn)
-		}})
+		s.at(s.now+s.dur(0, 300*time.Millisecond), &event{kind: evFault, act: func() { s.pushConfig(sn, cfg) }})
 	}
+}
+
+// pushConfig hands cfg to a node, as the daemon's distribution does: a
+// paused node gets it once it resumes (it would see the announcement),
+// a node down or already newer does not need it (boot uses s.cfg).
+func (s *Sim) pushConfig(sn *simNode, cfg cluster.Config) {
+	switch {
+	case !sn.alive || sn.n.ConfigVersion() >= cfg.ConfigVersion:
+		return
+	case sn.paused:
+		s.at(s.now+100*time.Millisecond, &event{kind: evFault, act: func() { s.pushConfig(sn, cfg) }})
+		return
+	}
+	c := cfg
+	c.Self = sn.id
+	if err := sn.n.Reconfigure(c); err != nil {
+		s.violate("node %d refused configuration %d: %v", sn.id, c.ConfigVersion, err)
+	}
+	s.drain(sn)
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/quorate/quorate/cluster"
@@ -30,6 +31,10 @@ func (s *Sim) addServices() {
 			si.Ordered, si.Restricted, si.NoFailback = s.rng.IntN(2) == 0, s.rng.IntN(2) == 0, s.rng.IntN(2) == 0
 		}
 		s.cfg.Services = append(s.cfg.Services, si)
+	}
+	if count > 0 && s.rng.IntN(2) == 0 {
+		// One exclusive service: it runs only on a node with no other.
+		s.cfg.Services[s.rng.IntN(count)].Exclusive = true
 	}
 	if len(s.cfg.Services) > 0 {
 		s.poisson(0.3, s.killService)
@@ -120,6 +125,27 @@ func (s *Sim) checkServices() {
 	}
 }
 
+// checkExclusive: an exclusive service never shares its node with another
+// running service.
+func (s *Sim) checkExclusive() {
+	for _, si := range s.cfg.Services {
+		key := cluster.ServiceKey(si.Name)
+		if !si.Exclusive {
+			continue
+		}
+		for id := range s.running[key] {
+			if !s.nodes[id-1].alive {
+				continue
+			}
+			for other, nodes := range s.running {
+				if other != key && nodes[id] {
+					s.violate("exclusive service %s shares node %d with service %x", si.Name, id, other)
+				}
+			}
+		}
+	}
+}
+
 // checkServicesSettled: after healing, every service is started on its
 // owner (which really runs it), or failed or disabled with a reason.
 func (s *Sim) checkServicesSettled() {
@@ -141,11 +167,47 @@ func (s *Sim) checkServicesSettled() {
 			}
 		case cluster.SvcFailed, cluster.SvcDisabled:
 		case cluster.SvcStopped:
-			if !e.Held {
+			if !e.Held && !s.mustWait(rec, e.Key) {
 				s.violate("service %x was never recovered: %s", e.Key, e.State)
+			} else if !e.Held && master.n.ServiceReason(e.Key) == "" {
+				s.violate("service %x waits without a reason", e.Key)
 			}
 		default:
 			s.violate("service %x did not settle: %s (owner %d)", e.Key, e.State, e.Owner)
 		}
 	}
+}
+
+// mustWait reports whether a stopped service has no member it may run on
+// under the exclusive rule, judged from the table alone: every member its
+// domain allows holds another service (it is exclusive), or holds an
+// exclusive one (it is not).
+func (s *Sim) mustWait(rec cluster.MasterRecord, key uint64) bool {
+	var si *cluster.ServiceInfo
+	excl := map[uint64]bool{}
+	for i := range s.cfg.Services {
+		c := &s.cfg.Services[i]
+		excl[cluster.ServiceKey(c.Name)] = c.Exclusive
+		if cluster.ServiceKey(c.Name) == key {
+			si = c
+		}
+	}
+	if si == nil {
+		return false
+	}
+	for _, id := range rec.Members.IDs() {
+		if si.Restricted && !slices.Contains(si.Domain, id) {
+			continue
+		}
+		held := false
+		for _, e := range rec.Services {
+			if e.Key != key && e.Owner == id && (si.Exclusive || excl[e.Key]) {
+				held = true
+			}
+		}
+		if !held {
+			return false
+		}
+	}
+	return true
 }

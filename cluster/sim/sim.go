@@ -2,7 +2,10 @@
 // a virtual clock, a network that drops, delays, duplicates and
 // partitions, a sector disk with latency, torn writes, EIO and stalls, and
 // nodes that pause, crash and restart. After every event it checks the
-// invariants of DESIGN.md; a failing seed replays exactly.
+// invariants of DESIGN.md, and that an exclusive service never shares its
+// node with another running service; at the end of a run it checks that
+// the cluster converged and that every service settled. A failing seed
+// replays exactly.
 package sim
 
 import (
@@ -49,9 +52,10 @@ type Options struct {
 	Converge bool
 	// Services is the number of services (-1: none; 0: drawn from the seed).
 	Services int
-	// ServiceLiveness adds to Converge that every service settled (started
-	// where the table says, or failed or disabled). Not yet met by every
-	// seed: off by default, on with the test flag -svcliveness.
+	// ServiceLiveness adds to Converge that every service settled: started
+	// where the table says, failed or disabled, stopped by an operator, or
+	// stopped because the exclusive rule leaves it no member (with a
+	// reason). The test runs it by default (-svcliveness=false turns it off).
 	ServiceLiveness bool
 }
 

@@ -2,8 +2,11 @@ package sim
 
 import (
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +17,8 @@ var (
 	flagSeed    = flag.Uint64("seed", 0, "replay one seed (with its full trace)")
 	flagNodes   = flag.Int("nodes", 0, "nodes per cluster (0: 2..5 drawn from the seed)")
 	flagTrace   = flag.Int("tracelines", 200, "trace lines kept for a failure report")
-	flagSvcLive = flag.Bool("svcliveness", false, "also require every service to settle after the faults heal")
+	flagSvcLive = flag.Bool("svcliveness", true, "also require every service to settle after the faults heal")
+	flagFrom    = flag.Uint64("from", 1, "first seed of a -seeds run")
 )
 
 // options derives a run from a seed alone, so a seed replays exactly.
@@ -63,7 +67,7 @@ func TestSimulatedSeeds(t *testing.T) {
 			}
 		}()
 	}
-	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+	for seed := *flagFrom; seed < *flagFrom+uint64(seeds); seed++ {
 		next <- seed
 	}
 	close(next)
@@ -74,7 +78,12 @@ func TestSimulatedSeeds(t *testing.T) {
 		}
 	}
 	if len(failed) > 0 {
-		t.Fatalf("%d of %d seeds failed", len(failed), seeds)
+		sort.Slice(failed, func(i, j int) bool { return failed[i].Seed < failed[j].Seed })
+		var list []string
+		for _, res := range failed {
+			list = append(list, fmt.Sprintf("%d (%s)", res.Seed, res.Violations[0]))
+		}
+		t.Fatalf("%d of %d seeds failed:\n%s", len(failed), seeds, strings.Join(list, "\n"))
 	}
 }
 
