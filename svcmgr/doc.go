@@ -56,6 +56,25 @@
 // subtree that will not come back is stopped and left out; the tree is
 // then Partial.
 //
+// # Changing a running tree
+//
+// When cluster.conf changes a service, Apply turns the running tree into
+// the one NewTree built from the new file and restarts only what changed,
+// as rgmanager does. A resource is the same resource when its "type:key"
+// is (ref= and an inline definition of the same key are one resource);
+// it changed when any attribute other than the __ flags differs, or its
+// parent is another resource. Removed resources stop (children first);
+// a changed resource restarts with everything below it; added ones
+// start in start order; the rest keep running, untouched, and take the
+// new __ flags (timeouts, __independent_subtree, __max_failures) at
+// once. Diff tells the same without acting. A failure part-way leaves
+// the tree Failed for the daemon to recover as a whole.
+//
+// StatusTimeout bounds one Status call (the sum of the resources' status
+// timeouts): the daemon polls each running service's Status every
+// <rm status_poll_interval> seconds and, on a failure, calls
+// RecoverIndependent before telling the cluster.
+//
 // # Agents and their parameters
 //
 // Errors wrap ErrConfig (fix cluster.conf: no node can run it) or

@@ -15,8 +15,8 @@ import (
 )
 
 // Tree is one service's resource tree on this node. Its methods are
-// safe for concurrent use; Start, Stop, Status and RecoverIndependent run
-// one at a time.
+// safe for concurrent use; Start, Stop, Status, RecoverIndependent and
+// Apply run one at a time.
 type Tree struct {
 	svc     string
 	env     Env
