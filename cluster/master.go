@@ -236,6 +236,9 @@ func (n *Node) admitJoiners() {
 		if p.hb.Incarnation != p.slot.Incarnation {
 			continue // network and disk must speak for the same incarnation
 		}
+		if p.hb.State == StateLeaving {
+			continue // its slot says member only because the leave has not reached the disk yet
+		}
 		n.master.members.Add(id)
 		n.master.memberInc[id] = p.slot.Incarnation
 		n.notice(LevelInfo, fmt.Sprintf("node %d joined the cluster", id), id, "")

@@ -25,11 +25,12 @@ const (
 )
 
 type pendingOp struct {
-	id     uint64
-	kind   opKind
-	issued time.Duration
-	full   bool          // a read of every configured slot
-	record *MasterRecord // the master record this write carries
+	id      uint64
+	kind    opKind
+	issued  time.Duration
+	full    bool          // a read of every configured slot
+	record  *MasterRecord // the master record this write carries
+	leaving bool          // the slot this write carries says leaving
 }
 
 // Counters are the node's running totals, for status and benchmarks.
@@ -290,7 +291,7 @@ func (n *Node) maybeStartCycle() {
 	n.seq++
 	s := n.slot()
 	n.op++
-	n.pending = &pendingOp{id: n.op, kind: opWrite, issued: n.now}
+	n.pending = &pendingOp{id: n.op, kind: opWrite, issued: n.now, leaving: s.State == StateLeaving}
 	if s.State == StateMaster {
 		n.pending.record = s.Master
 	}
@@ -340,7 +341,10 @@ func (n *Node) onWriteDone(e WriteDone) {
 			n.master.durable = op.record
 		}
 		if n.state == StateLeaving {
-			n.leftWritten = true
+			// Only a write that carried the leave is the leave: one issued
+			// before the request still said member, and the leaving slot
+			// goes out in the next cycle.
+			n.leftWritten = op.leaving
 			return
 		}
 		if n.state == StateDown {

@@ -28,6 +28,7 @@ type world struct {
 	fenceTries map[NodeID]int
 	cut        map[[2]NodeID]bool // heartbeats lost between these two nodes
 	failStart  map[string]bool    // service names whose next start fails
+	stall      map[NodeID]bool    // slot writes of these nodes neither land nor complete
 	notices    []string
 }
 
@@ -73,7 +74,8 @@ func newWorld(t *testing.T, size int, svcs ...ServiceInfo) *world {
 	t.Helper()
 	w := &world{t: t, cfg: DefaultTimings, nodes: map[NodeID]*wnode{}, disk: map[NodeID]*Slot{},
 		holdFence: map[NodeID]bool{}, failStart: map[string]bool{},
-		failFence: map[NodeID]bool{}, fenceTries: map[NodeID]int{}, cut: map[[2]NodeID]bool{}}
+		failFence: map[NodeID]bool{}, fenceTries: map[NodeID]int{}, cut: map[[2]NodeID]bool{},
+		stall: map[NodeID]bool{}}
 	w.cfg.QdiskVotes = max(1, size-1) // a lone survivor stays quorate with the disk
 	w.cfg.Services = svcs
 	for i := 1; i <= size; i++ {
@@ -188,6 +190,9 @@ func (w *world) act(wn *wnode, a Action) {
 			}
 		}
 	case WriteSlot:
+		if w.stall[wn.id] {
+			return
+		}
 		slot := a.Slot
 		w.at(time.Millisecond, &wevent{act: func() { w.disk[wn.id] = &slot }})
 		w.step(wn, time.Millisecond, WriteDone{Op: a.Op})
