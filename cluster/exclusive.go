@@ -175,8 +175,12 @@ func (n *Node) ServiceReason(key uint64) string {
 	case e.State == SvcRecovering:
 		return fmt.Sprintf("owner node %d lost; waiting for it to be fenced", e.Owner)
 	case e.State == SvcFailed:
-		if m := n.master.meta[key]; n.role == roleMaster && m != nil && m.reason != "" {
-			return m.reason + " and no other member it may run on could take it; enable it again with clusvcadm -e"
+		reason := e.Reason
+		if m := n.master.meta[key]; reason == "" && n.role == roleMaster && m != nil {
+			reason = m.reason
+		}
+		if reason != "" {
+			return reason + "; no other member it may run on could take it; enable it again with clusvcadm -e"
 		}
 		return "failed on every member that could take it; enable it again with clusvcadm -e"
 	case e.State != SvcStopped || e.Owner != 0 || !rec.Quorate:

@@ -162,7 +162,7 @@ func (n *Node) place(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
 		switch {
 		case m.tried.Len() > 0:
 			// It failed on every member that was free to take it.
-			e.State = SvcFailed
+			e.State, e.Reason = SvcFailed, ClipReason(m.reason)
 			msg := fmt.Sprintf("service %s failed on every node it may run on: %s", s.Name, m.reason)
 			if why != "" {
 				msg += "; " + why
@@ -238,10 +238,9 @@ func (n *Node) fencedInc(id NodeID, inc uint64) bool {
 
 // onFailure applies the service's recovery policy.
 func (n *Node) onFailure(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
-	rep, _ := n.report(e.Owner, e.Key)
 	m.reason = fmt.Sprintf("failed on node %d", e.Owner)
-	if p := n.peers[e.Owner]; p != nil {
-		_ = rep
+	if rep, ok := n.report(e.Owner, e.Key); ok && rep.Reason != "" {
+		m.reason += ": " + rep.Reason
 	}
 	switch s.Recovery {
 	case "disable":

@@ -22,6 +22,15 @@ type localSvc struct {
 	reason string
 }
 
+// report is what this node's slot says about service key.
+func (l *localSvc) report(key uint64) ServiceReport {
+	r := ServiceReport{Key: key, Gen: l.gen, State: l.state}
+	if l.state == SvcFailed {
+		r.Reason = ClipReason(l.reason)
+	}
+	return r
+}
+
 // svcMeta is master-only bookkeeping that does not go on the disk.
 type svcMeta struct {
 	restarts []time.Duration // restarts in place within restart_expire_time
@@ -60,8 +69,7 @@ func (n *Node) reports() []ServiceReport {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	for _, k := range keys {
-		l := n.local[k]
-		out = append(out, ServiceReport{Key: k, Gen: l.gen, State: l.state})
+		out = append(out, n.local[k].report(k))
 	}
 	return out
 }
@@ -70,7 +78,7 @@ func (n *Node) reports() []ServiceReport {
 func (n *Node) report(id NodeID, key uint64) (ServiceReport, bool) {
 	if id == n.cfg.Self {
 		if l := n.local[key]; l != nil {
-			return ServiceReport{Key: key, Gen: l.gen, State: l.state}, true
+			return l.report(key), true
 		}
 		return ServiceReport{}, false
 	}

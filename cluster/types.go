@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+	"unicode/utf8"
 )
 
 // NodeID is a node's static identifier from cluster.conf (clusternode
@@ -266,7 +267,13 @@ type ServiceEntry struct {
 	Frozen    bool
 	Held      bool // stopped by clusvcadm -s: not placed again until enabled
 	Restarts  uint16
+	// Reason is why a failed service failed (the owner's last report),
+	// at most ReasonLen bytes; kept on disk only while State is SvcFailed.
+	Reason string
 }
+
+// ReasonLen bounds the failure reason a slot carries per service.
+const ReasonLen = 240
 
 // ServiceReport is what a node says in its slot about a service it holds
 // or last held: the order (Gen) it acted on and where that stands.
@@ -274,6 +281,21 @@ type ServiceReport struct {
 	Key   uint64
 	Gen   uint64
 	State ServiceState // starting, started, stopping, stopped or failed
+	// Reason is why it failed (State SvcFailed only), at most ReasonLen
+	// bytes: what the agent said, so every node can show it.
+	Reason string
+}
+
+// ClipReason cuts a failure reason to ReasonLen bytes on a rune boundary.
+func ClipReason(r string) string {
+	if len(r) <= ReasonLen {
+		return r
+	}
+	cut := ReasonLen - len("…")
+	for cut > 0 && !utf8.RuneStart(r[cut]) {
+		cut--
+	}
+	return r[:cut] + "…"
 }
 
 // ServiceKey names a service in tables and reports: FNV-1a of its name.

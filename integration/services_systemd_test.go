@@ -236,9 +236,24 @@ func TestSystemdServiceInContainers(t *testing.T) {
 	env := func(n *harness.Node) []string {
 		return []string{"DBUS_SYSTEM_BUS_ADDRESS=" + cs[n.ID-1].bus}
 	}
-	c, master := plainCluster(t, 6860, `<service name="app" domain="d" recovery="restart" max_restarts="3" restart_expire_time="300"><systemd name="qtest"/></service>`, env)
+	c, master := plainCluster(t, 6860, `<service name="app" domain="d" recovery="restart" max_restarts="3" restart_expire_time="300"><systemd name="qtest"/></service>
+    <service name="ghost" domain="d" recovery="relocate"><systemd name="no-such-unit"/></service>`, env)
 	m := c.Node(master)
 	s, _ := waitService(t, m, started, "started")
+	// A unit that does not exist: failed on every node, with the reason.
+	var ghost api.Service
+	if _, ok := harness.Until(30*time.Second, 50*time.Millisecond, func() bool {
+		st, err := m.Status()
+		for _, x := range st.Services {
+			if err == nil && x.Name == "service:ghost" {
+				ghost = x
+			}
+		}
+		return ghost.State == "failed" && strings.Contains(ghost.Reason, "no-such-unit")
+	}); !ok {
+		t.Fatalf("service ghost (a unit that does not exist) is %+v, want failed naming the unit", ghost)
+	}
+	t.Logf("ghost: %s %q", ghost.State, ghost.Reason)
 	owner := c.Node(s.Owner)
 	box := cs[owner.ID-1]
 	for i, x := range cs {

@@ -152,12 +152,14 @@
 //	+8      2       that table's writer (node id, 0 = none)
 //	+10     8       its incarnation
 //	+18     2       number of service reports R
-//	+20     20×R    the writer's reports, each: +0 8 service key, +8 8 generation, +16 1 state
-//	                (cluster.ServiceState), +17 3 reserved, 0
+//	+20     …       the writer's R reports, each: +0 8 service key, +8 8 generation, +16 1 state
+//	                (cluster.ServiceState), +17 1 reason length L (0..240, non-zero only for a failed
+//	                service), +18 2 reserved, 0, +20 L the failure reason (what the agent said)
 //	…       2       number of service table entries S (0 unless a master record is present)
-//	…       32×S    entries, each: +0 8 key, +8 8 generation, +16 2 owner, +18 2 last owner, +20 2 target
+//	…       …       S entries, each: +0 8 key, +8 8 generation, +16 2 owner, +18 2 last owner, +20 2 target
 //	                (node ids, 0 = none), +22 1 state, +23 1 flags (bit 0 frozen, bit 1 held), +24 2
-//	                restarts, +26 2 reserved, 0, +28 4 owner's incarnation (low 32 bits)
+//	                restarts, +26 1 reason length L (0..240, non-zero only for a failed service), +27 1
+//	                reserved, 0, +28 4 owner's incarnation (low 32 bits), +32 L why it failed
 //	…       2       number of member incarnations M (0 unless a master record is present), 0..256
 //	…       4×M     members' incarnations (low 32 bits), in member order
 //

@@ -31,7 +31,10 @@ func asBlock(data []byte, fix bool) []byte {
 
 func FuzzDecodeSlot(f *testing.F) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, s := range []*cluster.Slot{sampleSlot(1, 1), {Node: 256}, randomSlot(r), randomSlot(r)} {
+	withServices := sampleSlot(2, 3)
+	withServices.Services = []cluster.ServiceReport{{Key: 7, Gen: 2, State: cluster.SvcFailed, Reason: "exec:x: parameter command is missing"}}
+	withServices.Master.Services = []cluster.ServiceEntry{{Key: 7, Gen: 2, LastOwner: 2, State: cluster.SvcFailed, Reason: "failed on node 2"}}
+	for _, s := range []*cluster.Slot{sampleSlot(1, 1), {Node: 256}, randomSlot(r), randomSlot(r), withServices} {
 		buf := block()
 		if err := quorumdisk.EncodeSlot(buf, testUUID, s); err != nil {
 			f.Fatal(err)

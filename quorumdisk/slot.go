@@ -66,8 +66,14 @@ func slotLen(s *cluster.Slot) int {
 	}
 	if hasServices(s) {
 		n += 24 + len(s.Services)*reportLen
+		for _, r := range s.Services {
+			n += len(r.Reason)
+		}
 		if s.Master != nil {
 			n += len(s.Master.Services)*entryLen + 4*len(s.Master.MemberIncs)
+			for _, e := range s.Master.Services {
+				n += len(entryReason(e))
+			}
 		}
 	}
 	return n
@@ -84,8 +90,9 @@ func writeServices(w *writer, s *cluster.Slot) {
 		w.u64(r.Key)
 		w.u64(r.Gen)
 		w.u8(uint8(r.State))
-		w.u8(0)
+		w.u8(uint8(len(r.Reason)))
 		w.u16(0)
+		w.bytes([]byte(r.Reason))
 	}
 	var table []cluster.ServiceEntry
 	if s.Master != nil {
@@ -108,8 +115,11 @@ func writeServices(w *writer, s *cluster.Slot) {
 		}
 		w.u8(f)
 		w.u16(e.Restarts)
-		w.u16(0)
+		reason := entryReason(e)
+		w.u8(uint8(len(reason)))
+		w.u8(0)
 		w.u32(e.OwnerInc)
+		w.bytes([]byte(reason))
 	}
 	var incs []uint32
 	if s.Master != nil {
@@ -119,6 +129,52 @@ func writeServices(w *writer, s *cluster.Slot) {
 	for _, v := range incs {
 		w.u32(v)
 	}
+}
+
+// badReason names a failure reason the slot cannot store: too long, or on
+// a report of a service that did not fail.
+func badReason(s *cluster.Slot) string {
+	for _, r := range s.Services {
+		switch {
+		case len(r.Reason) > cluster.ReasonLen:
+			return fmt.Sprintf("report of service %x: reason of %d bytes, at most %d", r.Key, len(r.Reason), cluster.ReasonLen)
+		case r.Reason != "" && r.State != cluster.SvcFailed:
+			return fmt.Sprintf("report of service %x: a reason, but state %d is not failed", r.Key, r.State)
+		}
+	}
+	if s.Master != nil {
+		for _, e := range s.Master.Services {
+			if len(entryReason(e)) > cluster.ReasonLen {
+				return fmt.Sprintf("service %x: reason of %d bytes, at most %d", e.Key, len(e.Reason), cluster.ReasonLen)
+			}
+		}
+	}
+	return ""
+}
+
+// entryReason is the reason a table entry carries on disk: only a failed
+// service's.
+func entryReason(e cluster.ServiceEntry) string {
+	if e.State != cluster.SvcFailed {
+		return ""
+	}
+	return e.Reason
+}
+
+// reason reads n bytes of a failure reason, which only a failed service
+// may carry.
+func (r *reader) reason(n int, st cluster.ServiceState) (string, error) {
+	switch {
+	case n > cluster.ReasonLen:
+		return "", fmt.Errorf("%w: failure reason of %d bytes > %d", ErrLength, n, cluster.ReasonLen)
+	case n > 0 && st != cluster.SvcFailed:
+		return "", fmt.Errorf("%w: a failure reason on a service in state %d", ErrCorrupt, st)
+	case len(r.b)-r.off < n:
+		return "", fmt.Errorf("%w: failure reason runs past the payload", ErrLength)
+	}
+	v := string(r.b[r.off : r.off+n])
+	r.off += n
+	return v, nil
 }
 
 func readServices(r *reader, s *cluster.Slot) error {
@@ -134,10 +190,18 @@ func readServices(r *reader, s *cluster.Slot) error {
 		return fmt.Errorf("%w: %d service reports in %d bytes", ErrLength, n, len(r.b)-r.off)
 	}
 	for range n {
+		if len(r.b)-r.off < reportLen {
+			return fmt.Errorf("%w: service report runs past the payload", ErrLength)
+		}
 		rep := cluster.ServiceReport{Key: r.u64(), Gen: r.u64(), State: cluster.ServiceState(r.u8())}
-		r.zero(3)
+		rl := int(r.u8())
+		r.zero(2)
 		if !rep.State.Valid() {
 			return fmt.Errorf("%w: service report state %d", ErrCorrupt, rep.State)
+		}
+		var err error
+		if rep.Reason, err = r.reason(rl, rep.State); err != nil {
+			return err
 		}
 		s.Services = append(s.Services, rep)
 	}
@@ -146,15 +210,23 @@ func readServices(r *reader, s *cluster.Slot) error {
 		return fmt.Errorf("%w: %d service entries in %d bytes", ErrLength, t, len(r.b)-r.off)
 	}
 	for range t {
+		if len(r.b)-r.off < entryLen {
+			return fmt.Errorf("%w: service entry runs past the payload", ErrLength)
+		}
 		e := cluster.ServiceEntry{Key: r.u64(), Gen: r.u64(), Owner: cluster.NodeID(r.u16()),
 			LastOwner: cluster.NodeID(r.u16()), Target: cluster.NodeID(r.u16()), State: cluster.ServiceState(r.u8())}
 		f := r.u8()
 		e.Restarts = r.u16()
-		r.zero(2)
+		rl := int(r.u8())
+		r.zero(1)
 		e.OwnerInc = r.u32()
 		e.Frozen, e.Held = f&svcFrozen != 0, f&svcHeld != 0
 		if !e.State.Valid() || f&^(svcFrozen|svcHeld) != 0 || e.Owner > SlotCount || e.LastOwner > SlotCount || e.Target > SlotCount {
 			return fmt.Errorf("%w: service entry %x", ErrCorrupt, e.Key)
+		}
+		var err error
+		if e.Reason, err = r.reason(rl, e.State); err != nil {
+			return err
 		}
 		s.Master.Services = append(s.Master.Services, e)
 	}
@@ -176,6 +248,8 @@ func checkSlot(s *cluster.Slot) error {
 		return fmt.Errorf("%w: node %d: %s", ErrInvalid, s.Node, s.State)
 	case len(s.Note) > cluster.NoteLen:
 		return fmt.Errorf("%w: node %d: note is %d bytes, at most %d", ErrInvalid, s.Node, len(s.Note), cluster.NoteLen)
+	case badReason(s) != "":
+		return fmt.Errorf("%w: node %d: %s", ErrInvalid, s.Node, badReason(s))
 	case slotLen(s) > MaxPayload:
 		return fmt.Errorf("%w: node %d: slot of %d bytes does not fit one block (%d): too many services or evictions", ErrInvalid, s.Node, slotLen(s), MaxPayload)
 	case s.Master == nil:

@@ -52,6 +52,18 @@ func (e *ResourceError) Error() string {
 
 func (e *ResourceError) Unwrap() error { return e.Err }
 
+// Reason is err as the cluster shows it beside the service's name: a
+// ResourceError without the service, which the reader already knows.
+func Reason(err error) string {
+	var re *ResourceError
+	if errors.As(err, &re) && re.Service != "" {
+		short := *re
+		short.Service = ""
+		return short.Error()
+	}
+	return err.Error()
+}
+
 // ExitError is a program (init script, OCF agent, fsck, mount) that
 // exited with a code meaning failure.
 type ExitError struct {

@@ -356,3 +356,13 @@ func TestFullExampleConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestReasonLeavesOutTheService(t *testing.T) {
+	err := fmt.Errorf("start: %w", &ResourceError{Service: "web", Type: "exec", KeyAttr: "name", Key: "np", Line: 17, Op: "configure", Err: errors.New("parameter command is missing")})
+	if got, want := Reason(err), `<exec name="np"> (cluster.conf:17): configure: parameter command is missing`; got != want {
+		t.Errorf("Reason = %q, want %q", got, want)
+	}
+	if got := Reason(errors.New("plain")); got != "plain" {
+		t.Errorf("Reason(plain) = %q", got)
+	}
+}

@@ -132,7 +132,7 @@ func (d *daemon) startService(a cluster.StartService) {
 		var err error
 		if ls, err = d.newService(a.Key, a.Name); err != nil {
 			d.log.Error("service cannot be built", "service", a.Name, "err", err)
-			d.node.Step(d.mono(), cluster.ServiceDone{Key: a.Key, Gen: a.Gen, State: cluster.SvcFailed, Reason: err.Error()})
+			d.node.Step(d.mono(), cluster.ServiceDone{Key: a.Key, Gen: a.Gen, State: cluster.SvcFailed, Reason: svcmgr.Reason(err)})
 			return
 		}
 	}
@@ -159,7 +159,7 @@ func (d *daemon) started(ls *localService, op uint64, err error) {
 	ev := cluster.ServiceDone{Key: ls.key, Gen: ls.gen, State: cluster.SvcStarted}
 	if err != nil {
 		d.log.Error("service failed to start", "service", ls.name, "err", err)
-		ev.State, ev.Reason = cluster.SvcFailed, err.Error()
+		ev.State, ev.Reason = cluster.SvcFailed, svcmgr.Reason(err)
 		ls.failed = true
 	} else {
 		d.log.Info("service started", "service", ls.name, "gen", ls.gen)
