@@ -105,27 +105,7 @@ func failover(t *testing.T, l *lab) {
 	names := []string{"node1", "node2", "node3"}
 	// node1 first, so that it holds the lease: the master is neither the
 	// service's owner nor the node cut off below.
-	vms := []*vm{l.bootBMC(t, vmConfig{id: 1, disk: disk})}
-	if _, _, err := vms[0].waitUntil("node1 a quorate member", bootWithin, allOnline("node1")); err != nil {
-		failWithLogs(t, l, err)
-	}
-	for i := 2; i <= maxNodes; i++ {
-		vms = append(vms, l.bootBMC(t, vmConfig{id: i, disk: disk}))
-	}
-	errs := make([]error, len(vms))
-	var wg sync.WaitGroup
-	for i, m := range vms[1:] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, errs[i] = m.waitUntil("all three nodes online", bootWithin, allOnline(names...))
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		failWithLogs(t, l, err)
-	}
-	formed := time.Now()
+	vms, formed := formThree(t, l, func(i int) *vm { return l.bootBMC(t, vmConfig{id: i, disk: disk}) })
 	n1 := vms[0]
 	// app started on node1 while node1 was alone and stays there
 	// (nofailback): move it to node2 with clusvcadm on node3's console
@@ -352,4 +332,34 @@ func watchdogReset(t *testing.T, l *lab, vms []*vm, names []string) {
 	}
 	result("watchdog: node3 cut off the bridge -> %s on node1 after %.1fs (node1: %q) -> reset by its watchdog after %.1fs (QMP %s %s) -> link restored, rejoined after %.1fs",
 		state, evicted.Seconds(), confirmation(n1, 3), reset.Seconds(), e.Name, strings.TrimSpace(string(e.Data)), rejoined.Seconds())
+}
+
+// formThree boots node1 alone (so that it takes the lease), waits until
+// it is a quorate member, then boots node2 and node3 and waits until every
+// VM sees all three online. boot starts VM i. It returns the VMs in id
+// order and when the cluster formed.
+func formThree(t *testing.T, l *lab, boot func(i int) *vm) ([]*vm, time.Time) {
+	t.Helper()
+	names := []string{"node1", "node2", "node3"}
+	vms := []*vm{boot(1)}
+	if _, _, err := vms[0].waitUntil("node1 a quorate member", bootWithin, allOnline("node1")); err != nil {
+		failWithLogs(t, l, err)
+	}
+	for i := 2; i <= maxNodes; i++ {
+		vms = append(vms, boot(i))
+	}
+	errs := make([]error, len(vms))
+	var wg sync.WaitGroup
+	for i, m := range vms[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = m.waitUntil("all three nodes online", bootWithin, allOnline(names...))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		failWithLogs(t, l, err)
+	}
+	return vms, time.Now()
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -119,29 +118,7 @@ func scsiPR(t *testing.T, l *lab) {
 	names := []string{"node1", "node2", "node3"}
 	keys := []string{nodeKey(t, 1), nodeKey(t, 2), nodeKey(t, 3)}
 	// node1 first, so that it holds the lease (and the reservation).
-	vms := []*vm{l.boot(t, vmConfig{id: 1, disk: disk, lun: targetURI()})}
-	if _, _, err := vms[0].waitUntil("node1 a quorate member", bootWithin, allOnline("node1")); err != nil {
-		failWithLogs(t, l, err)
-	}
-	for i := 2; i <= maxNodes; i++ {
-		vms = append(vms, l.boot(t, vmConfig{id: i, disk: disk, lun: targetURI()}))
-	}
-	errs := make([]error, len(vms))
-	var wg sync.WaitGroup
-	for i, m := range vms[1:] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, errs[i] = m.waitUntil("all three nodes online", bootWithin, allOnline(names...))
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			failWithLogs(t, l, err)
-		}
-	}
-	formed := time.Now()
+	vms, formed := formThree(t, l, func(i int) *vm { return l.boot(t, vmConfig{id: i, disk: disk, lun: targetURI()}) })
 	n1, n2 := vms[0], vms[1]
 	_, st, err := n1.waitUntil("every key registered, node1's WERO reservation, writer on node2", registerWithin,
 		both(keysAre(keys[0], keys...), serviceOn("writer", "node2")))
