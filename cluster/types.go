@@ -177,16 +177,20 @@ func (r *MasterRecord) Admits(id NodeID, inc uint64) bool {
 	if !r.Members.Has(id) {
 		return false
 	}
-	ids := r.Members.IDs()
-	if len(r.MemberIncs) != len(ids) {
+	if len(r.MemberIncs) != r.Members.Len() {
 		return false
 	}
-	for i, m := range ids {
-		if m == id {
-			return r.MemberIncs[i] == uint32(inc)
-		}
+	return r.MemberIncs[r.Members.rank(id)] == uint32(inc)
+}
+
+// rank is how many members of s come before id (its index in IDs).
+func (s NodeSet) rank(id NodeID) int {
+	i := int(id) - 1
+	n := 0
+	for w := 0; w < i/64; w++ {
+		n += bits.OnesCount64(s[w])
 	}
-	return false
+	return n + bits.OnesCount64(s[i/64]&(1<<(uint(i)%64)-1))
 }
 
 // MaxEvictions bounds MasterRecord.Evictions (one per possible node).

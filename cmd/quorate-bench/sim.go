@@ -38,7 +38,7 @@ func simBench() {
 		}
 		per := float64(n) * secs
 		fmt.Printf("  %5d %14.1f %14.1f %16.1f %14.1f %16.1f   (busiest node reads %.0f slots/s = %.0f KiB/s)\n", n,
-			w/per, r/per, sr/per, sr/per*quorumdisk.BlockSize/1024, hb/per, maxSR/secs, maxSR/secs*quorumdisk.BlockSize/1024)
+			w/per, r/per, sr/per, sr/per*quorumdisk.SlotPairSize/1024, hb/per, maxSR/secs, maxSR/secs*quorumdisk.SlotPairSize/1024)
 	}
 }
 
