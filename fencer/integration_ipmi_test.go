@@ -9,6 +9,8 @@ package fencer
 // ../shared/recipes/bmc-ipmi.
 
 import (
+	"github.com/quorate/quorate/internal/ipmisim"
+
 	"context"
 	"fmt"
 	"net"
@@ -73,31 +75,12 @@ func startSimBMC(t *testing.T, n int) *simBMC {
 	b.pidFile = filepath.Join(b.dir, "payload.pid")
 	payload := filepath.Join(b.dir, "payload.sh")
 	must(t, os.WriteFile(payload, []byte("#!/bin/sh\necho $$ > "+b.pidFile+"\nexec sleep 1000\n"), 0o755))
-	lan := fmt.Sprintf(`name "node%d"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 %d
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcd%02x
-  endlan
-  serial 15 127.0.0.1 %d codec VM
-  startcmd "%s"
-  startnow true
-  poweroff_wait 2
-  kill_wait 2
-  user 2 true  "admin" "secret" admin 10 none md2 md5 straight
-`, n, b.port, n, b.port+100, payload)
-	emu := "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n"
-	must(t, os.WriteFile(filepath.Join(b.dir, "lan.conf"), []byte(lan), 0o644))
-	must(t, os.WriteFile(filepath.Join(b.dir, "node.emu"), []byte(emu), 0o644))
-	must(t, os.MkdirAll(filepath.Join(b.dir, "state"), 0o755))
+	args, err := ipmisim.BMC{Name: fmt.Sprintf("node%d", n), ID: n, Addr: "127.0.0.1", Port: b.port, SerialPort: b.port + 100,
+		StartCmd: payload, PowerOffWait: 2, KillWait: 2, User: "admin", Pass: "secret"}.Write(b.dir)
+	must(t, err)
 	log, err := os.Create(filepath.Join(b.dir, "sim.out"))
 	must(t, err)
-	b.cmd = exec.Command("ipmi_sim", "-n", "-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "node.emu"), "-s", filepath.Join(b.dir, "state"))
+	b.cmd = exec.Command("ipmi_sim", args...)
 	b.cmd.Stdout, b.cmd.Stderr = log, log
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	must(t, b.cmd.Start())

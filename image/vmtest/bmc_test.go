@@ -3,6 +3,8 @@
 package vmtest
 
 import (
+	"github.com/quorate/quorate/internal/ipmisim"
+
 	"fmt"
 	"net/netip"
 	"os"
@@ -66,44 +68,25 @@ func (l *lab) bootBMC(t *testing.T, c vmConfig) *vm {
 		l.t.Fatal(err)
 	}
 	powerOn := filepath.Join(b.dir, "power-on")
-	files := map[string]string{
-		powerOn:                          "#!/bin/sh\n# VM " + strconv.Itoa(c.id) + "'s power: ipmi_sim runs this on power on\nexec " + shellJoin(l.qemuArgs(c)) + "\n",
-		filepath.Join(b.dir, "lan.conf"): bmcLANConf(c.id, "/bin/sh "+powerOn),
-		filepath.Join(b.dir, "bmc.emu"):  "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n",
+	script := "#!/bin/sh\n# VM " + strconv.Itoa(c.id) + "'s power: ipmi_sim runs this on power on\nexec " + shellJoin(l.qemuArgs(c)) + "\n"
+	if err := os.WriteFile(powerOn, []byte(script), 0o644); err != nil {
+		l.t.Fatal(err)
 	}
-	for f, text := range files {
-		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
-			l.t.Fatal(err)
-		}
+	args, err := bmcConfig(c.id, "/bin/sh "+powerOn).Write(b.dir)
+	if err != nil {
+		l.t.Fatal(err)
 	}
-	b.proc = l.spawn(fmt.Sprintf("bmc%d", c.id), "ip", "netns", "exec", netns, "ipmi_sim", "-n",
-		"-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "bmc.emu"), "-s", filepath.Join(b.dir, "state"))
+	b.proc = l.spawn(fmt.Sprintf("bmc%d", c.id), "ip", append([]string{"netns", "exec", netns, "ipmi_sim"}, args...)...)
 	m.bmc = b
 	l.t.Cleanup(m.stop)
 	m.connect(l.t)
 	return m
 }
 
-// bmcLANConf is ipmi_sim's lan.conf for VM id's BMC.
-func bmcLANConf(id int, startcmd string) string {
-	return fmt.Sprintf(`name "bmc%d"
-set_working_mc 0x20
-  startlan 1
-    addr %s %d
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcd%02x
-  endlan
-  serial 15 127.0.0.1 %d codec VM
-  startcmd "%s"
-  startnow true
-  poweroff_wait 1
-  kill_wait 1
-  user 2 true "%s" "%s" admin 10 none md2 md5 straight
-`, id, bmcAddr(id), bmcLANPort, id, bmcSerialPort(id), startcmd, bmcUser, bmcPass)
+// bmcConfig is VM id's BMC.
+func bmcConfig(id int, startcmd string) ipmisim.BMC {
+	return ipmisim.BMC{Name: fmt.Sprintf("bmc%d", id), ID: id, Addr: bmcAddr(id).String(), Port: bmcLANPort,
+		SerialPort: bmcSerialPort(id), StartCmd: startcmd, PowerOffWait: 1, KillWait: 1, User: bmcUser, Pass: bmcPass}
 }
 
 // shellJoin quotes args for sh.

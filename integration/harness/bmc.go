@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"github.com/quorate/quorate/internal/ipmisim"
+
 	"errors"
 	"fmt"
 	"os"
@@ -31,37 +33,13 @@ func (c *Cluster) startBMC(n *Node) error {
 		return errors.New("ipmi_sim not installed (apt-get install openipmi)")
 	}
 	b := &bmc{port: c.BMCPort(n), dir: filepath.Join(c.Dir, "bmc", n.Name)}
-	if err := os.MkdirAll(filepath.Join(b.dir, "state"), 0o755); err != nil {
-		return err
-	}
-	start := c.powerOnCmd(n)
-	lan := fmt.Sprintf(`name "%s"
-set_working_mc 0x20
-  startlan 1
-    addr %s %d
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcd%02x
-  endlan
-  serial 15 127.0.0.1 %d codec VM
-  startcmd "%s"
-  startnow true
-  poweroff_wait 0
-  kill_wait 1
-  user 2 true  "admin" "secret" admin 10 none md2 md5 straight
-`, n.Name, c.bmcAddr(), b.port, n.ID, b.port+100, start)
-	emu := "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n"
-	if err := os.WriteFile(filepath.Join(b.dir, "lan.conf"), []byte(lan), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(b.dir, "node.emu"), []byte(emu), 0o644); err != nil {
+	args, err := ipmisim.BMC{Name: n.Name, ID: n.ID, Addr: c.bmcAddr(), Port: b.port, SerialPort: b.port + 100,
+		StartCmd: c.powerOnCmd(n), KillWait: 1, User: "admin", Pass: "secret"}.Write(b.dir)
+	if err != nil {
 		return err
 	}
 	out, _ := os.Create(filepath.Join(b.dir, "sim.out"))
-	b.sim = c.bmcCommand("ipmi_sim", "-n", "-c", filepath.Join(b.dir, "lan.conf"), "-f", filepath.Join(b.dir, "node.emu"), "-s", filepath.Join(b.dir, "state"))
+	b.sim = c.bmcCommand("ipmi_sim", args...)
 	b.sim.Stdout, b.sim.Stderr = out, out
 	b.sim.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := b.sim.Start(); err != nil {
