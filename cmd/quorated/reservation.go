@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -165,7 +166,7 @@ func (d *daemon) prConfigChanged() {
 	}
 	r.conf = d.conf
 	cfg, ok, err := fencer.LocalSCSI(d.conf, d.self)
-	if err != nil || !ok || cfg.Key != r.cfg.Key || fmt.Sprint(cfg.Devices) != fmt.Sprint(r.cfg.Devices) {
+	if err != nil || !ok || cfg.Key != r.cfg.Key || !slices.Equal(cfg.Devices, r.cfg.Devices) {
 		d.log.Warn("the new configuration changes this node's fence_scsi devices or key; quorated keeps the ones it registered until it restarts",
 			"registered_key", r.cfg.Key.String(), "registered_devices", r.cfg.Devices)
 	}
