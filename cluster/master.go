@@ -179,7 +179,7 @@ func (n *Node) arbitrate() bool {
 			undecided = true
 		}
 	}
-	if cut.Len() == 0 || undecided {
+	if cut.Len() == 0 || undecided || n.bridged(mine, cut) {
 		return false
 	}
 	best := n.strongestComponent(cut)
@@ -190,6 +190,30 @@ func (n *Node) arbitrate() bool {
 	for _, id := range cut.IDs() {
 		if n.master.members.Has(id) {
 			n.evict(id, EvictPartition)
+		}
+	}
+	return false
+}
+
+// bridged reports whether a node of cut still hears, and is heard by, a
+// node we hear, while it has been silent to us for less than two tokens.
+// When a network splits us from several nodes at once, their heartbeats
+// stop reaching us at different moments (up to a heartbeat period apart,
+// more under load): for that while we still hear some of them, and the
+// first one silent would seem a side of its own that our side outvotes,
+// though it and the ones we still hear are one side. So wait until
+// they fall silent too, or, if they do not (a partial partition: we hear
+// a node that hears the silent one), until the silence has lasted two
+// tokens, and judge then.
+func (n *Node) bridged(mine, cut NodeSet) bool {
+	for _, b := range cut.IDs() {
+		if n.now-n.peers[b].heardAt >= 2*n.cfg.Token {
+			continue
+		}
+		for _, a := range mine.IDs() {
+			if a != n.cfg.Self && n.mutual(a, b) {
+				return true
+			}
 		}
 	}
 	return false
