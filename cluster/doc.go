@@ -90,7 +90,11 @@
 // cut-off nodes form a side (by the net views in their slots) with more votes
 // than the master's side, the master abdicates instead, and the stronger side
 // takes the lease once L has passed. Ties go to the master (qdiskd's
-// master_wins). A victim reads the notice in the master's slot and obeys: it
+// master_wins). The sides are judged only once they are apart: while a
+// cut-off node still hears (and is heard by) a node the master hears, the
+// master waits, because a network that splits it from several nodes at
+// once silences their heartbeats at different moments; a partial
+// partition that stays so is judged after two tokens of silence. A victim reads the notice in the master's slot and obeys: it
 // leaves and stays out until restarted. A master that gives the lease up keeps
 // publishing its last record, evictions included, marked released, and a
 // restarted node restores it, so notices outlive the master that posted them;
