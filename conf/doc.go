@@ -111,11 +111,13 @@
 // name or unit); it may not also carry its own primary attribute. Outside
 // references, every resource needs its primary attribute, and resources in
 // <resources> are unique per type and primary attribute. The rgmanager
-// elements <vm> and <events> are refused with an explanation, and so is
-// a per-resource <action name="status" interval=...> (rgmanager's
-// per-agent check intervals): quorate checks every resource at each
-// status_poll_interval and takes timeouts from __status_timeout,
-// __start_timeout and __stop_timeout.
+// elements <vm> and <events> are refused with an explanation. A resource
+// may hold rgmanager's <action name="start|stop|status" depth interval
+// timeout> elements (Action; monitor reads as status, recover, reload,
+// meta-data, validate-all and migrate are accepted and ignored): times
+// are seconds or a number with s, m, h or d; a status interval is 0
+// (off) or 0.5 s..1 h; depth is 0, 10, 20 or "*" (AnyDepth); a timeout
+// given both by <action> and by the __*_timeout attribute is refused.
 //
 // # Timing rules
 //

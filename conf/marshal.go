@@ -252,9 +252,25 @@ func (r Resource) tree() *node {
 		}
 	}
 	n.rest(r.Attrs, append(prim, "ref")...)
+	for _, a := range r.Actions {
+		n.add(a.tree())
+	}
 	for _, ch := range r.Children {
 		n.add(ch.tree())
 	}
+	return n
+}
+
+func (a Action) tree() *node {
+	n := el("action", "name", a.Name)
+	switch {
+	case a.Depth == AnyDepth:
+		n.set("depth", "*")
+	case a.Depth != 0:
+		n.set("depth", itoa(a.Depth))
+	}
+	n.setIf(a.Interval >= 0, "interval", sec(a.Interval))
+	n.setIf(a.Timeout >= 0, "timeout", sec(a.Timeout))
 	return n
 }
 

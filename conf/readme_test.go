@@ -22,7 +22,8 @@ func TestReadmeListsEveryAttribute(t *testing.T) {
 	ref := text[start : start+1+end]
 	lists := map[string][]string{"cluster": clusterAttrs, "cman": cmanAttrs, "totem": totemAttrs, "quorumd": quorumdAttrs,
 		"heuristic": heuristicAttrs, "fence_daemon": fenceDaemonAttrs, "clusternode": nodeAttrs, "method": methodAttrs,
-		"rm": rmAttrs, "failoverdomain": domainAttrs, "failoverdomainnode": domainNodeAttrs, "service": serviceAttrs}
+		"rm": rmAttrs, "failoverdomain": domainAttrs, "failoverdomainnode": domainNodeAttrs, "service": serviceAttrs,
+		"action": actionAttrs}
 	for elem, attrs := range lists {
 		if !strings.Contains(ref, "`<"+elem) {
 			t.Errorf("README reference lacks element <%s>", elem)

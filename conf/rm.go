@@ -118,12 +118,12 @@ func (d *decoder) resources(e *elem) []Resource {
 }
 
 // resourceElems returns the resource children of e in file order,
-// reporting anything else.
-func (d *decoder) resourceElems(e *elem) []*elem {
+// reporting anything else but the extra element names allowed.
+func (d *decoder) resourceElems(e *elem, extra ...string) []*elem {
 	if e == nil {
 		return nil
 	}
-	d.kids(e, ResourceTypes...) // reports the rest
+	d.kids(e, append(extra, ResourceTypes...)...) // reports the rest
 	var out []*elem
 	for _, child := range e.kids {
 		if child.space == "" && isResourceType(child.name) {
@@ -152,9 +152,17 @@ func (d *decoder) resource(e *elem, c *Cluster) Resource {
 	case r.Key() == "":
 		d.add(e, fmt.Sprintf("<%s> has no %s", r.Type, prim[0]), fmt.Sprintf(`add %s="..."%s`, prim[0], orUnit(r.Type)))
 	}
-	for _, ce := range d.resourceElems(e) {
+	for _, ce := range d.resourceElems(e, "action") {
 		r.Children = append(r.Children, d.resource(ce, c))
 	}
+	var acts []*elem
+	for _, ce := range e.kids {
+		if ce.space == "" && ce.name == "action" {
+			acts = append(acts, ce)
+		}
+	}
+	r.Actions = d.actions(acts)
+	d.actionTimeouts(e, r)
 	return r
 }
 
@@ -179,4 +187,16 @@ func (d *decoder) resolve(e *elem, r Resource, c *Cluster) {
 		}
 		return didYouMean(r.Ref, keys, `"%s"`, fmt.Sprintf("define it in <resources> as <%s %s=%q .../>", r.Type, primaryAttrs(r.Type)[0], r.Ref))
 	})
+}
+
+// actionTimeouts refuses a timeout given both by <action> and by the
+// resource's __start_timeout, __stop_timeout or __status_timeout.
+func (d *decoder) actionTimeouts(e *elem, r Resource) {
+	for _, a := range r.Actions {
+		attr := "__" + a.Name + "_timeout"
+		if _, both := r.Attrs[attr]; both && a.Timeout >= 0 && (a.Name != "status" || a.Depth <= 0) {
+			d.add(e, fmt.Sprintf("the %s timeout is given twice: %s and <action name=%q timeout> (line %d)", a.Name, attr, a.Name, a.Line),
+				"keep one of them")
+		}
+	}
 }

@@ -525,20 +525,55 @@ var ruleCases = []struct {
   <rm status_poll_interval="2.5"/>
 </cluster>`,
 		""},
-	{"per-resource action", `<cluster name="c" config_version="1">
+	{"per-resource actions", `<cluster name="c" config_version="1">
   <quorumd label="q"/>
   <clusternodes>
     <clusternode name="n1" nodeid="1"/>
   </clusternodes>
   <rm>
     <service name="s">
-      <script name="x" file="/etc/init.d/x">
+      <script name="x" file="/etc/init.d/x" __stop_timeout="60">
         <action name="status" interval="30s" timeout="10"/>
+        <action name="monitor" depth="20" interval="10m"/>
+        <action name="status" depth="20" interval="0"/>
+        <action name="status" depth="*" timeout="15"/>
+        <action name="start" timeout="2m"/>
+        <action name="stop" timeout="90"/>
+        <action name="meta-data" timeout="5"/>
       </script>
     </service>
   </rm>
 </cluster>`,
-		"cluster.conf:9: <action name=\"status\">: <action> is not supported by quorate; per-resource <action> timings are not supported: every resource of a running service is checked at each <rm status_poll_interval> (seconds, default 10); remove <action> and set __status_timeout, __start_timeout or __stop_timeout (seconds) on the resource instead"},
+		"cluster.conf:8: <script name=\"x\">: the stop timeout is given twice: __stop_timeout and <action name=\"stop\" timeout> (line 14); keep one of them\n" +
+			"cluster.conf:11: <action name=\"status\">: <action> status at depth 20 is given twice (also line 10); keep one of them"},
+	{"bad actions", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm>
+    <service name="s">
+      <script name="x" file="/etc/init.d/x" __status_timeout="10">
+        <action name="stauts" interval="30"/>
+        <action name="status" interval="0.1" timeout="5"/>
+        <action name="status" depth="5" interval="1w"/>
+        <action name="start" interval="30" timeout="0"/>
+        <action interval="30"/>
+        <action name="stop" depth="10" timeout="2x" bogus="1"/>
+      </script>
+    </service>
+  </rm>
+</cluster>`,
+		"cluster.conf:9: <action name=\"stauts\">: unknown action name \"stauts\"; did you mean \"start\"?\n" +
+			"cluster.conf:10: <action name=\"status\">: interval 0.1s is shorter than 0.5s; use at least 0.5 seconds, or interval=\"0\" to turn this check off\n" +
+			"cluster.conf:11: <action name=\"status\">: depth=\"5\" is not a check level; use 0, 10, 20 or \"*\" (every depth)\n" +
+			"cluster.conf:11: <action name=\"status\">: interval=\"1w\" is not a time; write seconds (\"30\") or a number with s, m or h (\"5m\")\n" +
+			"cluster.conf:12: <action name=\"start\">: interval is only meaningful for status, not start; remove interval; start and stop run when the service starts and stops\n" +
+			"cluster.conf:12: <action name=\"start\">: timeout must be greater than 0; set a positive time, e.g. timeout=\"30\"\n" +
+			"cluster.conf:13: <action>: name is missing; add name=\"status\"\n" +
+			"cluster.conf:14: <action name=\"stop\">: unknown attribute \"bogus\"; remove it; known: \"name\", \"depth\", \"interval\", \"timeout\"\n" +
+			"cluster.conf:14: <action name=\"stop\">: depth is only meaningful for status, not stop; remove depth\n" +
+			"cluster.conf:14: <action name=\"stop\">: timeout=\"2x\" is not a time; write seconds (\"30\") or a number with s, m or h (\"2m\")"},
 	{"resources and references", `<cluster name="c" config_version="1">
   <quorumd label="q"/>
   <clusternodes>

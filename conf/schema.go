@@ -56,8 +56,6 @@ var ResourceTypes = []string{"ip", "fs", "script", "systemd", "ocf", "exec", "po
 var unsupported = map[string]string{
 	"vm":     "virtual machines are not supported; wrap the VM in a <systemd> or <script> resource inside a <service>",
 	"events": "rgmanager event scripting is not supported; remove <events>",
-	"action": "per-resource <action> timings are not supported: every resource of a running service is checked at each <rm status_poll_interval> (seconds, default 10); " +
-		"remove <action> and set __status_timeout, __start_timeout or __stop_timeout (seconds) on the resource instead",
 }
 
 // primaryAttrs lists the attributes that identify a resource of type typ

@@ -135,6 +135,7 @@ type Resource struct {
 	Attrs    map[string]string // all attributes except ref
 	Ref      string            // set when ref= names a resource in <resources>
 	Children []Resource
+	Actions  []Action `json:",omitempty"` // <action> children: check intervals and timeouts
 	Line     int
 }
 

@@ -181,9 +181,24 @@ func stayedStarted(m *harness.Node, owner string, done chan struct{}) chan strin
 
 func TestScriptKilledNoticedByPollRestartedInPlace(t *testing.T) {
 	l := newRecoveryLab(t)
+	killNoticedRestarted(t, l, 7200, `status_poll_interval="1"`, fmt.Sprintf(`<script name="app" file="%s"/>`, l.script("app")))
+}
+
+// rgmanager's per-resource <action name="status" interval>: the script is
+// checked every second though the service-wide poll is hourly.
+func TestScriptActionIntervalNoticedByPoll(t *testing.T) {
+	l := newRecoveryLab(t)
+	killNoticedRestarted(t, l, 7260, `status_poll_interval="3600"`,
+		fmt.Sprintf(`<script name="app" file="%s"><action name="status" interval="1" timeout="5"/></script>`, l.script("app")))
+}
+
+// killNoticedRestarted kills the daemon of the service's script "app",
+// which is checked every second, and checks that the status poll notices
+// it within that second and the service restarts in place.
+func killNoticedRestarted(t *testing.T, l *recoveryLab, base int, rmAttrs, body string) {
+	t.Helper()
 	const interval = time.Second
-	c, master := recoveryCluster(t, 7200, `status_poll_interval="1"`, `recovery="restart"`,
-		fmt.Sprintf(`<script name="app" file="%s"/>`, l.script("app")))
+	c, master := recoveryCluster(t, base, rmAttrs, `recovery="restart"`, body)
 	m := c.Node(master)
 	s, _ := waitService(t, m, started, "started")
 	owner := c.Node(s.Owner)

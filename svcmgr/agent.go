@@ -122,7 +122,11 @@ type Env struct {
 	StateDir string
 	Agents   Registry // default Builtin()
 	Timeouts Timeouts // zero fields: DefaultTimeouts
-	Now      func() time.Time
+	// PollInterval is how often Tree.Poll checks a resource whose
+	// <action>s do not say (<rm status_poll_interval>); default
+	// conf.DefaultStatusPollInterval.
+	PollInterval time.Duration
+	Now          func() time.Time
 	// Report is set by Tree for each resource's agent: the agent calls it
 	// when it learns by itself that the resource failed.
 	Report func(st State, reason error)
@@ -149,6 +153,9 @@ func (e Env) withDefaults() Env {
 	}
 	if e.Timeouts.Status <= 0 {
 		e.Timeouts.Status = DefaultTimeouts.Status
+	}
+	if e.PollInterval <= 0 {
+		e.PollInterval = conf.DefaultStatusPollInterval
 	}
 	if e.Now == nil {
 		e.Now = time.Now

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,15 +205,73 @@ func (a *fsAgent) Status(ctx context.Context) (State, error) {
 	case !a.ours(m):
 		return Failed, fmt.Errorf("%s is mounted on %s instead of %s", m.Source, a.mountpoint, a.device)
 	}
+	err = a.probe(ctx, "stat", func() error {
+		if _, err := os.Stat(a.mountpoint); err != nil {
+			return fmt.Errorf("mountpoint does not answer: %w", err)
+		}
+		return nil
+	})
+	return stateOf(err), err
+}
+
+// StatusDepth adds rgmanager's deeper fs checks to Status: at depth 10
+// the mount point's directory is read, at depth 20 a file is written,
+// synced and removed in it (skipped on a read-only mount).
+func (a *fsAgent) StatusDepth(ctx context.Context, depth int) (State, error) {
+	st, err := a.Status(ctx)
+	if err != nil || st != Running || depth < 10 {
+		return st, err
+	}
+	err = a.probe(ctx, "read", func() error {
+		f, err := os.Open(a.mountpoint)
+		if err == nil {
+			_, err = f.Readdirnames(1)
+			f.Close()
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading %s: %w", a.mountpoint, err)
+		}
+		return nil
+	})
+	if err != nil || depth < 20 || a.readOnly() {
+		return stateOf(err), err
+	}
+	err = a.probe(ctx, "write", func() error {
+		path := filepath.Join(a.mountpoint, fmt.Sprintf(".quorate-check-%d", os.Getpid()))
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err == nil {
+			_, err = f.WriteString("quorate status check\n")
+			err = errors.Join(err, f.Sync(), f.Close(), os.Remove(path))
+		}
+		if err != nil {
+			return fmt.Errorf("writing a test file in %s: %w", a.mountpoint, err)
+		}
+		return nil
+	})
+	return stateOf(err), err
+}
+
+// probe runs f on its own goroutine and gives up when ctx ends (a hung
+// NFS or SAN mount blocks the call forever).
+func (a *fsAgent) probe(ctx context.Context, what string, f func() error) error {
 	done := make(chan error, 1)
-	go func() { _, err := os.Stat(a.mountpoint); done <- err }()
+	go func() { done <- f() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			return Failed, fmt.Errorf("mountpoint does not answer: %w", err)
-		}
-		return Running, nil
+		return err
 	case <-ctx.Done():
-		return Failed, fmt.Errorf("%w: stat %s hangs", ErrTimeout, a.mountpoint)
+		return fmt.Errorf("%w: %s of %s hangs", ErrTimeout, what, a.mountpoint)
 	}
+}
+
+func stateOf(err error) State {
+	if err != nil {
+		return Failed
+	}
+	return Running
+}
+
+// readOnly reports whether the mount options say ro.
+func (a *fsAgent) readOnly() bool {
+	return slices.Contains(strings.Split(a.options, ","), "ro")
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,7 +165,19 @@ func (a *ocfAgent) Stop(ctx context.Context) error {
 // Status runs monitor: 0 (and 8 promoted, 190/191 degraded) running, 7
 // stopped, anything else failed.
 func (a *ocfAgent) Status(ctx context.Context) (State, error) {
-	code, out, err := run(ctx, []string{a.path, "monitor"}, a.env)
+	return a.StatusDepth(ctx, 0)
+}
+
+// StatusDepth runs monitor with OCF_CHECK_LEVEL=depth.
+func (a *ocfAgent) StatusDepth(ctx context.Context, depth int) (State, error) {
+	env := a.env
+	if depth != 0 {
+		env = slices.Clone(a.env)
+		if i := slices.Index(env, "OCF_CHECK_LEVEL=0"); i >= 0 {
+			env[i] = "OCF_CHECK_LEVEL=" + strconv.Itoa(depth)
+		}
+	}
+	code, out, err := run(ctx, []string{a.path, "monitor"}, env)
 	switch {
 	case err != nil:
 		return Failed, err

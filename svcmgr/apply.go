@@ -173,7 +173,9 @@ func (t *Tree) Apply(ctx context.Context, next *Tree) (Diff, error) {
 		}
 	}
 	t.adopt(next, p)
+	t.recalc()
 	if t.started {
+		t.schedule(t.order) // checks as next defines them, from now
 		if err := t.startNodes(ctx, t.startable(p.fresh)); err != nil {
 			return p.diff, err
 		}
@@ -201,7 +203,7 @@ func (t *Tree) adopt(next *Tree, p plan) {
 		x := pick(nn)
 		if x != nn {
 			x.res, x.keyAttr = nn.res, nn.keyAttr
-			x.indep, x.maxFail, x.expire, x.timeouts = nn.indep, nn.maxFail, nn.expire, nn.timeouts
+			x.indep, x.maxFail, x.expire, x.timeouts, x.checks = nn.indep, nn.maxFail, nn.expire, nn.timeouts, nn.checks
 			unused = append(unused, nn)
 		}
 		// x may be nn itself: read nn's links before writing x's.

@@ -71,9 +71,25 @@
 // the tree Failed for the daemon to recover as a whole.
 //
 // StatusTimeout bounds one Status call (the sum of the resources' status
-// timeouts): the daemon polls each running service's Status every
-// <rm status_poll_interval> seconds and, on a failure, calls
-// RecoverIndependent before telling the cluster.
+// timeouts).
+//
+// # Periodic checks
+//
+// Each resource has status checks (checks.go), rgmanager's <action
+// name="status" depth interval timeout>: the depth-0 check every
+// Env.PollInterval (<rm status_poll_interval>; SetPollInterval changes
+// it) unless an <action> sets another interval or 0 (off); deeper
+// checks (10, 20) where an <action> asks for them; depth="*" sets them
+// all. Start schedules every check one interval ahead, Stop clears them.
+// Poll runs the checks that are due (the deepest, when several of a
+// resource are), counts the others as running, and sums up as Status
+// does; NextPoll and MinPollInterval tell the daemon when to call it
+// without waiting for an operation in flight, PollTimeout bounds it.
+// Agents with deeper checks implement DeepChecker: ocf sets
+// OCF_CHECK_LEVEL; fs reads the mount point at 10 and writes a test
+// file at 20. <action name="start|stop" timeout> set those timeouts.
+// The daemon polls each running service when a check is due and, on a
+// failure, calls RecoverIndependent before telling the cluster.
 //
 // # Agents and their parameters
 //

@@ -24,6 +24,12 @@ type Tree struct {
 	mu      sync.Mutex
 	started bool // Start succeeded and Stop was not called since
 	events  chan Event
+	// pollEvery is the interval of checks that follow the poll interval
+	// (Env.PollInterval, SetPollInterval).
+	pollEvery time.Duration
+	// nextPoll (unix ns, 0: none) and minEvery (ns) mirror the schedule
+	// for NextPoll and MinPollInterval, which must not wait for t.mu.
+	nextPoll, minEvery atomic.Int64
 }
 
 // node is one resource of the tree.
@@ -38,6 +44,7 @@ type node struct {
 	maxFail  int
 	expire   time.Duration
 	timeouts Timeouts
+	checks   []check     // periodic status checks (Poll); [0] is depth 0
 	up       atomic.Bool // started by the tree and not yet being stopped
 	benched  bool        // non-critical subtree left stopped after failing
 	failures []time.Time // independent-subtree failures, for __max_failures
@@ -62,6 +69,7 @@ func (t *Tree) wrap(n *node, op string, err error) error {
 // machine; Validate and Start do.
 func NewTree(svc conf.Service, c *conf.Cluster, env Env) (*Tree, error) {
 	t := &Tree{svc: svc.Name, env: env.withDefaults(), events: make(chan Event, eventBuffer)}
+	t.pollEvery = t.env.PollInterval
 	t.env.ServiceName = svc.Name
 	t.env.Log = t.env.Log.With("service", svc.Name)
 	b := builder{t: t, c: c, seen: map[string]int{}}
@@ -69,6 +77,7 @@ func NewTree(svc conf.Service, c *conf.Cluster, env Env) (*Tree, error) {
 	if err := errors.Join(b.errs...); err != nil {
 		return nil, err
 	}
+	t.recalc()
 	return t, nil
 }
 
@@ -117,6 +126,7 @@ func (b *builder) resolve(r conf.Resource) (conf.Resource, bool) {
 		out.Attrs = map[string]string{}
 	}
 	maps.Copy(out.Attrs, r.Attrs)
+	out.Actions = mergeActions(base.Actions, r.Actions)
 	out.Children = append(append([]conf.Resource(nil), base.Children...), r.Children...)
 	return out, true
 }
@@ -169,6 +179,7 @@ func (b *builder) flags(n *node) error {
 	n.timeouts.Start, errs[2] = p.seconds("__start_timeout", d.Start)
 	n.timeouts.Stop, errs[3] = p.seconds("__stop_timeout", d.Stop)
 	n.timeouts.Status, errs[4] = p.seconds("__status_timeout", d.Status)
+	n.checks = buildChecks(n.res.Actions, &n.timeouts)
 	return errors.Join(errs[:]...)
 }
 

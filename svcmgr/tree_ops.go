@@ -45,6 +45,7 @@ func (t *Tree) Start(ctx context.Context) error {
 		return err
 	}
 	t.started = true
+	t.schedule(t.order)
 	t.env.Log.Info("service started", "resources", len(t.order))
 	return nil
 }
@@ -71,6 +72,12 @@ func (t *Tree) Stop(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.started = false
+	for _, n := range t.order {
+		for i := range n.checks {
+			n.checks[i].next = time.Time{}
+		}
+	}
+	t.recalc()
 	rev := slices.Clone(t.order)
 	slices.Reverse(rev)
 	err := t.stopNodes(ctx, rev)

@@ -3,6 +3,7 @@ package svcmgr
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ResourceStatus is one resource's state in a Tree.Status report.
@@ -44,6 +45,11 @@ func (t *Tree) statusAll(ctx context.Context) []ResourceStatus {
 
 // status asks one agent, under its status timeout.
 func (t *Tree) status(ctx context.Context, n *node) ResourceStatus {
+	return t.statusAt(ctx, n, 0, n.timeouts.Status)
+}
+
+// statusAt asks one agent for a check at depth, under timeout.
+func (t *Tree) statusAt(ctx context.Context, n *node, depth int, timeout time.Duration) ResourceStatus {
 	rs := ResourceStatus{ID: n.id(), Type: n.res.Type, Key: n.key, Line: n.res.Line, Benched: n.benched}
 	if r := n.indepRoot(); r != nil {
 		rs.Independent = r.indep
@@ -51,9 +57,13 @@ func (t *Tree) status(ctx context.Context, n *node) ResourceStatus {
 	var st State
 	err := t.call(ctx, n, "status", func(ctx context.Context) error {
 		var err error
-		st, err = n.agent.Status(ctx)
+		if dc, ok := n.agent.(DeepChecker); ok && depth > 0 {
+			st, err = dc.StatusDepth(ctx, depth)
+		} else {
+			st, err = n.agent.Status(ctx)
+		}
 		return err
-	}, n.timeouts.Status)
+	}, timeout)
 	switch {
 	case err != nil:
 		rs.State, rs.Reason = Failed, err.Error()

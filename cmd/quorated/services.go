@@ -95,12 +95,12 @@ func (d *daemon) newService(key uint64, name string) (*localService, error) {
 	}
 	ls := &localService{key: key, name: name, tree: tree, fp: fingerprint(d.conf, svc), stop: make(chan struct{}), clean: true}
 	d.services[key] = ls
-	go d.watchService(ls, tree, ls.stop, d.pollInterval())
+	go d.watchService(ls, tree, ls.stop)
 	return ls, nil
 }
 
 func (d *daemon) buildTree(svc *conf.Service) (*svcmgr.Tree, error) {
-	return svcmgr.NewTree(*svc, d.conf, svcmgr.Env{Log: d.log, ServiceName: svc.Name, StateDir: d.opts.stateDir})
+	return svcmgr.NewTree(*svc, d.conf, svcmgr.Env{Log: d.log, ServiceName: svc.Name, StateDir: d.opts.stateDir, PollInterval: d.pollInterval()})
 }
 
 // dropService forgets an idle tree that runs nothing; the next start
@@ -246,20 +246,41 @@ func (d *daemon) settle(ls *localService) {
 }
 
 // watchService feeds the loop with the failures tree's agents push and,
-// every interval, a status poll.
-func (d *daemon) watchService(ls *localService, tree *svcmgr.Tree, stop chan struct{}, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+// when the tree's next status check is due (each resource's own
+// <action> interval, or <rm status_poll_interval>), a status poll.
+func (d *daemon) watchService(ls *localService, tree *svcmgr.Tree, stop chan struct{}) {
+	timer := time.NewTimer(pollWait(tree))
+	defer timer.Stop()
 	for {
 		select {
 		case ev := <-tree.Watch():
 			d.inLoop(func() { d.onResourceEvent(ls, ev) })
-		case <-tick.C:
-			d.inLoop(func() { d.pollService(ls) })
+		case <-timer.C:
+			if next := tree.NextPoll(); !next.IsZero() && !next.After(time.Now()) {
+				d.inLoop(func() { d.pollService(ls) })
+			}
+			timer.Reset(pollWait(tree))
 		case <-stop:
 			return
 		}
 	}
+}
+
+// pollWait is how long watchService sleeps: until the next check is
+// due, or, while none is scheduled or the due one has not run yet (the
+// tree is starting, busy or frozen), the shortest check interval (a
+// minute when every check is off), so that it never spins.
+func pollWait(tree *svcmgr.Tree) time.Duration {
+	floor := tree.MinPollInterval()
+	if floor <= 0 {
+		floor = time.Minute
+	}
+	if next := tree.NextPoll(); !next.IsZero() {
+		if wait := time.Until(next); wait > 0 {
+			return min(wait, floor)
+		}
+	}
+	return floor
 }
 
 // onResourceEvent checks the service at once when an agent reports a
@@ -323,11 +344,21 @@ func (d *daemon) check(ls *localService, trigger string) {
 	}()
 }
 
+// runCheck runs the checks that are due (a periodic poll), or every
+// resource's plain status check when an agent reported a failure.
 func runCheck(tree *svcmgr.Tree, log *slog.Logger, trigger string) checkResult {
-	ctx, cancel := context.WithTimeout(context.Background(), tree.StatusTimeout()+time.Second)
 	t0 := time.Now()
-	st, list := tree.Status(ctx)
-	cancel()
+	var st svcmgr.State
+	var list []svcmgr.ResourceStatus
+	if trigger == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), tree.PollTimeout()+time.Second)
+		st, list, _ = tree.Poll(ctx)
+		cancel()
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), tree.StatusTimeout()+time.Second)
+		st, list = tree.Status(ctx)
+		cancel()
+	}
 	if st == svcmgr.Running || st == svcmgr.Partial {
 		return checkResult{healthy: true}
 	}
@@ -341,7 +372,7 @@ func runCheck(tree *svcmgr.Tree, log *slog.Logger, trigger string) checkResult {
 	if trigger == "" {
 		log.Error("status poll found a failure", "state", st, "failed", r.failed, "poll_ms", time.Since(t0).Milliseconds())
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), serviceOpTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), serviceOpTimeout)
 	defer cancel()
 	r.recovered, r.err = tree.RecoverIndependent(ctx)
 	return r
@@ -458,9 +489,7 @@ func (d *daemon) ServiceOp(ctx context.Context, op, service, member string) (str
 func (d *daemon) refreshServices(old, cur *conf.Cluster) {
 	if old.RM.StatusPollInterval != cur.RM.StatusPollInterval {
 		for _, ls := range d.services {
-			close(ls.stop)
-			ls.stop = make(chan struct{})
-			go d.watchService(ls, ls.tree, ls.stop, d.pollInterval())
+			ls.tree.SetPollInterval(d.pollInterval())
 		}
 	}
 	for _, ls := range d.services {
