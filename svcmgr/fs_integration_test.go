@@ -166,3 +166,61 @@ func mounted(t *testing.T, mp string) *mountEntry {
 	}
 	return mountAt(list, mp)
 }
+
+// The deeper fs checks on a real mount: depth 20 writes and removes a
+// test file; a filesystem that turned read-only under the service fails
+// it, while an fs mounted ro on purpose passes (the write is skipped).
+func TestFSIntegrationDeepChecks(t *testing.T) {
+	dev := loopExt4(t)
+	l := newLab(t)
+	mp := filepath.Join(l.dir, "mnt", "deep")
+	unmountAtEnd(t, mp)
+	clk := &clock{now: time.Unix(1e9, 0)}
+	env := l.env()
+	env.Now = clk.Now
+	tr := l.tree(fmt.Sprintf(`<service name="db">
+  <fs name="data" device="%s" mountpoint="%s" fstype="ext4">
+    <action name="status" depth="20" interval="60"/>
+  </fs>
+</service>`, dev, mp), env)
+	if err := tr.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Minute)
+	if st, list, ran := tr.Poll(ctx); st != Running || ran != 1 {
+		t.Fatalf("depth-20 poll: %v, %d checked: %+v", st, ran, list)
+	}
+	if left, _ := filepath.Glob(filepath.Join(mp, ".quorate-check-*")); len(left) != 0 {
+		t.Errorf("the write check left %v behind", left)
+	}
+	// The filesystem goes read-only (as ext4 does on an I/O error).
+	if err := unix.Mount("", mp, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Minute)
+	st, list, _ := tr.Poll(ctx)
+	if st != Failed || len(list) != 1 || !strings.Contains(list[0].Reason, "writing a test file") {
+		t.Fatalf("poll of a filesystem gone read-only: %v %+v; want failed, naming the write check", st, list)
+	}
+	t.Logf("read-only filesystem: %s", list[0].Reason)
+	if err := tr.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	ro := l.tree(fmt.Sprintf(`<service name="ro">
+  <fs name="data" device="%s" mountpoint="%s" fstype="ext4" options="ro">
+    <action name="status" depth="*" interval="60"/>
+    <action name="status" depth="20" interval="60"/>
+  </fs>
+</service>`, dev, mp), env)
+	if err := ro.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Minute)
+	if st, list, _ := ro.Poll(ctx); st != Running {
+		t.Errorf("depth-20 poll of an fs mounted ro on purpose: %v %+v; want running (no write test)", st, list)
+	}
+	if err := ro.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
