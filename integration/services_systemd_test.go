@@ -7,9 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/quorate/quorate/api"
 	"github.com/quorate/quorate/integration/harness"
+	"github.com/quorate/quorate/internal/nspawn"
 	"github.com/quorate/quorate/svcmgr"
 )
 
@@ -27,28 +26,12 @@ import (
 // on: cluster.conf has no bus address (svcmgr.Env.SystemdBus is not set
 // by quorated), and godbus takes the system bus from
 // DBUS_SYSTEM_BUS_ADDRESS. Each node here is paired with its own systemd
-// container (svcmgr/testdata/nspawn) and its quorated gets that
+// container (internal/nspawn) and its quorated gets that
 // container's bus in DBUS_SYSTEM_BUS_ADDRESS: node N's "machine" is
 // container N.
 
-// testCache is where the container rootfs is cached (QUORATE_TEST_CACHE
-// overrides it, as in svcmgr's tests).
-func testCache() string {
-	if d := os.Getenv("QUORATE_TEST_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/quorate-test"
-}
-
-// sdContainer is one booted systemd container.
-type sdContainer struct {
-	name, lab string
-	bus       string // D-Bus address of its system bus
-	units     string // host directory seen as /run/systemd/system inside
-	leader    int    // host pid of its init
-}
-
-const nspawnDir = "../svcmgr/testdata/nspawn"
+// sdContainer is one booted systemd container (internal/nspawn).
+type sdContainer struct{ *nspawn.Container }
 
 // testUnit is the systemd service of the test: its main process records
 // its start and stop in a log inside the unit directory (which the host
@@ -70,93 +53,68 @@ func bootContainers(t *testing.T, base, nodes int) []*sdContainer {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	for _, c := range []string{"systemd-nspawn", "busctl"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("%s not installed (apt-get install -y systemd-container)", c)
-		}
+	if m := nspawn.Missing(); m != "" {
+		t.Skip(m)
 	}
-	lab := testCache()
-	if _, err := os.Stat(filepath.Join(lab, "rootfs-bookworm", ".ready")); err != nil {
-		t.Logf("building the container rootfs in %s (once, about a minute)", lab)
-		cmd := exec.Command(nspawnDir + "/rootfs.sh")
-		cmd.Env = append(os.Environ(), "LAB="+lab)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("cannot build the container rootfs: %v: %s", err, out)
-		}
+	if built, err := nspawn.EnsureRootfs(); err != nil {
+		t.Skip(err)
+	} else if built {
+		t.Logf("built the container rootfs in %s", nspawn.Cache())
 	}
 	cs := make([]*sdContainer, nodes)
-	var wg sync.WaitGroup
 	errs := make([]error, nodes)
+	var wg sync.WaitGroup
 	for i := range cs {
-		c := &sdContainer{name: fmt.Sprintf("qt%d-%d", base, i+1), lab: lab}
-		c.units = filepath.Join(lab, "sd", c.name, "units")
-		cs[i] = c
-		os.MkdirAll(c.units, 0o755)
-		os.WriteFile(filepath.Join(c.units, "qtest.service"), []byte(testUnit), 0o644)
-		os.WriteFile(filepath.Join(c.units, "qtest.sh"), []byte(fmt.Sprintf(testUnitScript, fmt.Sprintf("node%d", i+1))), 0o755)
-		os.WriteFile(filepath.Join(c.units, "svc.log"), nil, 0o666)
-		wg.Go(func() { errs[i] = c.boot() })
+		nc, err := nspawn.New(fmt.Sprintf("qt%d-%d", base, i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = &sdContainer{nc}
+		os.WriteFile(filepath.Join(nc.Units, "qtest.service"), []byte(testUnit), 0o644)
+		os.WriteFile(filepath.Join(nc.Units, "qtest.sh"), []byte(fmt.Sprintf(testUnitScript, fmt.Sprintf("node%d", i+1))), 0o755)
+		os.WriteFile(filepath.Join(nc.Units, "svc.log"), nil, 0o666)
+		wg.Go(func() { errs[i] = nc.Boot() })
 	}
 	wg.Wait()
 	t.Cleanup(func() {
 		var wg sync.WaitGroup
-		for _, c := range cs {
-			wg.Go(func() {
-				if out, err := c.script("stop"); err != nil {
-					t.Errorf("stopping container %s: %v: %s", c.name, err, out)
-				}
-				os.RemoveAll(filepath.Join(lab, "sd", c.name))
-			})
+		for i, c := range cs {
+			if errs[i] == nil {
+				wg.Go(func() {
+					if err := c.Stop(); err != nil {
+						t.Error(err)
+					}
+				})
+			}
 		}
 		wg.Wait()
 	})
-	for i, err := range errs {
+	for _, err := range errs {
 		if err != nil {
-			t.Skipf("cannot boot systemd container %s: %v", cs[i].name, err)
+			t.Skip(err)
 		}
 	}
 	return cs
-}
-
-func (c *sdContainer) boot() error {
-	out, err := c.script("start")
-	if err != nil {
-		return fmt.Errorf("%v: %s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	c.bus = lines[len(lines)-1]
-	data, _ := os.ReadFile(filepath.Join(c.lab, "sd", c.name, "leader.pid"))
-	c.leader, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-	if !strings.HasPrefix(c.bus, "unix:path=") || c.leader <= 0 {
-		return fmt.Errorf("container did not come up: %s", out)
-	}
-	return nil
-}
-
-func (c *sdContainer) script(action string) ([]byte, error) {
-	cmd := exec.Command(nspawnDir+"/systemd.sh", action, c.name)
-	cmd.Env = append(os.Environ(), "LAB="+c.lab)
-	return cmd.CombinedOutput()
 }
 
 // unitProps returns the test unit's ActiveState and MainPID (a pid
 // inside the container).
 func (c *sdContainer) unitProps(t *testing.T) (string, uint32) {
 	t.Helper()
-	conn, err := sddbus.NewConnection(svcmgr.BusAt(c.bus))
+	conn, err := sddbus.NewConnection(svcmgr.BusAt(c.Bus))
 	if err != nil {
-		t.Fatalf("bus of %s: %v", c.name, err)
+		t.Fatalf("bus of %s: %v", c.Name, err)
 	}
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p, err := conn.GetUnitPropertiesContext(ctx, "qtest.service")
 	if err != nil {
-		t.Fatalf("properties of qtest.service in %s: %v", c.name, err)
+		t.Fatalf("properties of qtest.service in %s: %v", c.Name, err)
 	}
 	sp, err := conn.GetServicePropertyContext(ctx, "qtest.service", "MainPID")
 	if err != nil {
-		t.Fatalf("MainPID of qtest.service in %s: %v", c.name, err)
+		t.Fatalf("MainPID of qtest.service in %s: %v", c.Name, err)
 	}
 	return p["ActiveState"].(string), sp.Value.Value().(uint32)
 }
@@ -164,25 +122,11 @@ func (c *sdContainer) unitProps(t *testing.T) (string, uint32) {
 // hostPid maps a pid inside the container to the host's pid.
 func (c *sdContainer) hostPid(t *testing.T, inner uint32) int {
 	t.Helper()
-	want, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", c.leader))
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); ns != want {
-			continue
-		}
-		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		for _, line := range strings.Split(string(status), "\n") {
-			if f := strings.Fields(line); len(f) >= 3 && f[0] == "NSpid:" && f[len(f)-1] == strconv.FormatUint(uint64(inner), 10) {
-				return pid
-			}
-		}
+	pid, err := c.HostPid(inner)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no host pid for pid %d of container %s", inner, c.name)
-	return 0
+	return pid
 }
 
 // mergedLog concatenates the containers' start/stop logs into one file
@@ -191,7 +135,7 @@ func mergedLog(t *testing.T, cs []*sdContainer) string {
 	t.Helper()
 	var all []byte
 	for _, c := range cs {
-		b, _ := os.ReadFile(filepath.Join(c.units, "svc.log"))
+		b, _ := os.ReadFile(filepath.Join(c.Units, "svc.log"))
 		all = append(all, b...)
 	}
 	p := filepath.Join(t.TempDir(), "svc.log")
@@ -234,7 +178,7 @@ func failedLogged(n *harness.Node, since time.Time) (time.Time, bool) {
 func TestSystemdServiceInContainers(t *testing.T) {
 	cs := bootContainers(t, 6860, 3)
 	env := func(n *harness.Node) []string {
-		return []string{"DBUS_SYSTEM_BUS_ADDRESS=" + cs[n.ID-1].bus}
+		return []string{"DBUS_SYSTEM_BUS_ADDRESS=" + cs[n.ID-1].Bus}
 	}
 	c, master := plainCluster(t, 6860, `<service name="app" domain="d" recovery="restart" max_restarts="3" restart_expire_time="300"><systemd name="qtest"/></service>
     <service name="ghost" domain="d" recovery="relocate"><systemd name="no-such-unit"/></service>`, env)
@@ -259,7 +203,7 @@ func TestSystemdServiceInContainers(t *testing.T) {
 	for i, x := range cs {
 		state, _ := x.unitProps(t)
 		if want := map[bool]string{true: "active", false: "inactive"}[i == owner.ID-1]; state != want {
-			t.Fatalf("qtest.service is %s in %s, want %s (owner %s)", state, x.name, want, owner.Name)
+			t.Fatalf("qtest.service is %s in %s, want %s (owner %s)", state, x.Name, want, owner.Name)
 		}
 	}
 
@@ -286,7 +230,7 @@ func TestSystemdServiceInContainers(t *testing.T) {
 		t.Errorf("restart policy: the service moved to %s instead of restarting on %s", s2.Owner, owner.Name)
 	}
 	if state, inner2 := box.unitProps(t); state != "active" || inner2 == inner {
-		t.Errorf("after recovery qtest.service in %s is %s with main pid %d (killed %d)", box.name, state, inner2, inner)
+		t.Errorf("after recovery qtest.service in %s is %s with main pid %d (killed %d)", box.Name, state, inner2, inner)
 	}
 
 	// Relocate with clusvcadm from a node that is not the master.

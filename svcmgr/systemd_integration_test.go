@@ -7,93 +7,55 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"golang.org/x/sys/unix"
+
+	"github.com/quorate/quorate/internal/nspawn"
 )
 
-// rootfsCache is where the container's Debian rootfs is built once
-// (QUORATE_TEST_CACHE overrides it).
-func rootfsCache() string {
-	if d := os.Getenv("QUORATE_TEST_CACHE"); d != "" {
-		return d
-	}
-	return "/var/cache/quorate-test"
-}
-
-// container is a throwaway systemd container (testdata/nspawn, from
-// ../shared/recipes/systemd-nspawn) with its system bus exposed.
-type container struct {
-	name, lab, bus string
-	units          string // host directory seen as /run/systemd/system inside
-	leader         int    // host pid of the container's init
-}
+// container is a throwaway systemd container (internal/nspawn) with
+// its system bus exposed.
+type container struct{ *nspawn.Container }
 
 func bootContainer(t *testing.T) *container {
 	needRoot(t)
-	needCmd(t, "systemd-container", "systemd-nspawn")
-	needCmd(t, "systemd", "busctl")
-	c := &container{name: fmt.Sprintf("qsvc-%d", os.Getpid()), lab: rootfsCache()}
-	if _, err := os.Stat(filepath.Join(c.lab, "rootfs-bookworm", ".ready")); err != nil {
-		needCmd(t, "debootstrap", "debootstrap")
-		t.Logf("building the container rootfs in %s (once, about a minute)", c.lab)
-		cmd := exec.Command(abs(t, "testdata/nspawn/rootfs.sh"))
-		cmd.Env = append(os.Environ(), "LAB="+c.lab)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("cannot build the container rootfs: %v: %s", err, tailOf(out))
-		}
+	if m := nspawn.Missing(); m != "" {
+		t.Skip(m)
+	}
+	if built, err := nspawn.EnsureRootfs(); err != nil {
+		t.Skip(err)
+	} else if built {
+		t.Logf("built the container rootfs in %s", nspawn.Cache())
 	}
 	began := time.Now()
-	out, err := c.script("start")
+	nc, err := nspawn.New(fmt.Sprintf("qsvc-%d", os.Getpid()))
 	if err != nil {
-		c.script("stop")
-		t.Skipf("cannot boot a systemd container: %v: %s", err, tailOf(out))
+		t.Fatal(err)
+	}
+	if err := nc.Boot(); err != nil {
+		t.Skip(err)
 	}
 	t.Cleanup(func() {
-		if out, err := c.script("stop"); err != nil {
-			t.Errorf("stopping container %s: %v: %s", c.name, err, out)
+		if err := nc.Stop(); err != nil {
+			t.Error(err)
 		}
-		os.RemoveAll(filepath.Join(c.lab, "sd", c.name))
 	})
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	c.bus = lines[len(lines)-1]
-	c.units = filepath.Join(c.lab, "sd", c.name, "units")
-	data, _ := os.ReadFile(filepath.Join(c.lab, "sd", c.name, "leader.pid"))
-	c.leader, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-	if !strings.HasPrefix(c.bus, "unix:path=") || c.leader <= 0 {
-		t.Skipf("container did not come up: %s", out)
-	}
-	t.Logf("container %s booted in %v, bus %s", c.name, time.Since(began), c.bus)
-	return c
-}
-
-func (c *container) script(action string) ([]byte, error) {
-	cmd := exec.Command("testdata/nspawn/systemd.sh", action, c.name)
-	cmd.Env = append(os.Environ(), "LAB="+c.lab)
-	return cmd.CombinedOutput()
-}
-
-func tailOf(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 2000 {
-		s = "…" + s[len(s)-2000:]
-	}
-	return s
+	t.Logf("container %s booted in %v, bus %s", nc.Name, time.Since(began), nc.Bus)
+	return &container{nc}
 }
 
 // unit writes a unit file and reloads systemd.
 func (c *container) unit(t *testing.T, name, body string) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(c.units, name), []byte(body), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(c.Units, name), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := sddbus.NewConnection(BusAt(c.bus))
+	conn, err := sddbus.NewConnection(BusAt(c.Bus))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,25 +68,11 @@ func (c *container) unit(t *testing.T, name, body string) {
 // hostPid finds the host pid of the container's pid inner.
 func (c *container) hostPid(t *testing.T, inner uint32) int {
 	t.Helper()
-	want, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", c.leader))
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); ns != want {
-			continue
-		}
-		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		for _, line := range strings.Split(string(status), "\n") {
-			if f := strings.Fields(line); len(f) >= 3 && f[0] == "NSpid:" && f[len(f)-1] == strconv.Itoa(int(inner)) {
-				return pid
-			}
-		}
+	pid, err := c.HostPid(inner)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no host pid for container pid %d", inner)
-	return 0
+	return pid
 }
 
 func TestSystemdIntegration(t *testing.T) {
@@ -134,7 +82,7 @@ func TestSystemdIntegration(t *testing.T) {
 	c.unit(t, "quorate-broken.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n")
 	l := newLab(t)
 	env := l.env()
-	env.SystemdBus = BusAt(c.bus)
+	env.SystemdBus = BusAt(c.Bus)
 
 	t.Run("start-kill-stop", func(t *testing.T) {
 		tr := l.tree(`<service name="app"><systemd name="app" unit="quorate-test.service"/></service>`, env)
@@ -144,7 +92,7 @@ func TestSystemdIntegration(t *testing.T) {
 		if st, list := tr.Status(ctx); st != Running {
 			t.Fatalf("Status = %v %+v", st, list)
 		}
-		conn, err := sddbus.NewConnection(BusAt(c.bus))
+		conn, err := sddbus.NewConnection(BusAt(c.Bus))
 		if err != nil {
 			t.Fatal(err)
 		}
