@@ -65,11 +65,8 @@ func (d *decoder) actions(list []*elem) []Action {
 				a.Depth = depth
 			}
 		}
-		if v, ok := e.attr("interval"); ok {
-			iv, err := parseRGTime(v)
+		if iv, ok := d.rgTime(e, "interval", "5m"); ok {
 			switch {
-			case err != nil:
-				d.add(e, fmt.Sprintf("interval=%q is not a time", v), `write seconds ("30") or a number with s, m or h ("5m")`)
 			case a.Name != "status":
 				d.add(e, fmt.Sprintf("interval is only meaningful for status, not %s", a.Name), "remove interval; start and stop run when the service starts and stops")
 			case iv != 0 && iv < MinStatusPollInterval:
@@ -81,16 +78,10 @@ func (d *decoder) actions(list []*elem) []Action {
 				a.Interval = iv
 			}
 		}
-		if v, ok := e.attr("timeout"); ok {
-			to, err := parseRGTime(v)
-			switch {
-			case err != nil:
-				d.add(e, fmt.Sprintf("timeout=%q is not a time", v), `write seconds ("30") or a number with s, m or h ("2m")`)
-			case to == 0:
+		if to, ok := d.rgTime(e, "timeout", "2m"); ok {
+			if to == 0 {
 				d.add(e, "timeout must be greater than 0", `set a positive time, e.g. timeout="30"`)
-			case to > maxDuration:
-				d.add(e, fmt.Sprintf("timeout=%q is longer than 24 hours", v), "use at most 24h")
-			default:
+			} else {
 				a.Timeout = to
 			}
 		}
@@ -113,6 +104,25 @@ func (d *decoder) actions(list []*elem) []Action {
 		out = append(out, a)
 	}
 	return out
+}
+
+// rgTime reads an rgmanager time attribute (parseRGTime), reporting a
+// bad one; ok is false when it is absent or bad.
+func (d *decoder) rgTime(e *elem, name, example string) (t time.Duration, ok bool) {
+	v, given := e.attr(name)
+	if !given {
+		return 0, false
+	}
+	t, err := parseRGTime(v)
+	switch {
+	case err == errTooLarge:
+		d.add(e, fmt.Sprintf("%s=%q is longer than 24 hours", name, v), "use at most 24h")
+	case err != nil:
+		d.add(e, fmt.Sprintf("%s=%q is not a time", name, v), fmt.Sprintf(`write seconds ("30") or a number with s, m or h ("%s")`, example))
+	default:
+		return t, true
+	}
+	return 0, false
 }
 
 // parseDepth reads a status depth: 0, 10, 20, or "*" for every depth.
@@ -152,14 +162,13 @@ func parseRGTime(s string) (time.Duration, error) {
 	if unit != time.Second {
 		// Minutes and hours: whole numbers are enough.
 		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
+		switch {
+		case err != nil:
 			return 0, errNotNumber
-		}
-		d := time.Duration(n) * unit
-		if d > maxDuration {
+		case n > uint64(maxDuration/unit):
 			return 0, errTooLarge
 		}
-		return d, nil
+		return time.Duration(n) * unit, nil
 	}
 	d, err := parseDecimal(s, time.Second)
 	if err == nil && d > maxDuration {

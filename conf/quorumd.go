@@ -71,7 +71,7 @@ func (d *decoder) qdiskTiming(e *elem, q *Quorumd) {
 	// left must cover two renewals.
 	if left := q.LeaseTimeout - q.IOTimeout - q.LeaseTimeout/10; left < 2*q.Interval {
 		need := (2*q.Interval + q.IOTimeout) * 10 / 9
-		d.add(e, fmt.Sprintf("lease_timeout %s leaves the lease holder %s to renew after the safety margin (io_timeout + lease_timeout/10), less than two intervals", secs(q.LeaseTimeout), secs(left)),
+		d.add(e, fmt.Sprintf("lease_timeout %s leaves the lease holder %s to renew after the safety margin (io_timeout + lease_timeout/10), less than two intervals", secs(q.LeaseTimeout), secs(max(left, 0))),
 			fmt.Sprintf("set lease_timeout to at least %s, or lower io_timeout", formatDecimal(need+time.Millisecond, time.Second)))
 	}
 }

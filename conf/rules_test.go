@@ -560,6 +560,7 @@ var ruleCases = []struct {
         <action name="start" interval="30" timeout="0"/>
         <action interval="30"/>
         <action name="stop" depth="10" timeout="2x" bogus="1"/>
+        <action name="status" depth="10" timeout="48h"/>
       </script>
     </service>
   </rm>
@@ -573,7 +574,8 @@ var ruleCases = []struct {
 			"cluster.conf:13: <action>: name is missing; add name=\"status\"\n" +
 			"cluster.conf:14: <action name=\"stop\">: unknown attribute \"bogus\"; remove it; known: \"name\", \"depth\", \"interval\", \"timeout\"\n" +
 			"cluster.conf:14: <action name=\"stop\">: depth is only meaningful for status, not stop; remove depth\n" +
-			"cluster.conf:14: <action name=\"stop\">: timeout=\"2x\" is not a time; write seconds (\"30\") or a number with s, m or h (\"2m\")"},
+			"cluster.conf:14: <action name=\"stop\">: timeout=\"2x\" is not a time; write seconds (\"30\") or a number with s, m or h (\"2m\")\n" +
+			"cluster.conf:15: <action name=\"status\">: timeout=\"48h\" is longer than 24 hours; use at most 24h"},
 	{"resources and references", `<cluster name="c" config_version="1">
   <quorumd label="q"/>
   <clusternodes>

@@ -81,6 +81,9 @@ func allDigits(s string) bool {
 // formatDecimal writes d as a decimal count of unit with no trailing
 // zeros: 100ms in seconds is "0.1", 400ms in milliseconds is "400".
 func formatDecimal(d time.Duration, unit time.Duration) string {
+	if d < 0 {
+		return "-" + formatDecimal(-d, unit)
+	}
 	q, r := d/unit, d%unit
 	s := strconv.FormatInt(int64(q), 10)
 	if r == 0 {

@@ -50,17 +50,7 @@ while :; do sleep 0.2 & wait $!; done
 // test unit installed, and stops them when the test ends.
 func bootContainers(t *testing.T, base, nodes int) []*sdContainer {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	if m := nspawn.Missing(); m != "" {
-		t.Skip(m)
-	}
-	if built, err := nspawn.EnsureRootfs(); err != nil {
-		t.Skip(err)
-	} else if built {
-		t.Logf("built the container rootfs in %s", nspawn.Cache())
-	}
+	nspawn.Need(t)
 	cs := make([]*sdContainer, nodes)
 	errs := make([]error, nodes)
 	var wg sync.WaitGroup

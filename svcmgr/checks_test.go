@@ -26,6 +26,14 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// clocked is the lab's Env on a settable clock.
+func (l *lab) clocked() (*clock, Env) {
+	clk := &clock{now: time.Unix(1e9, 0)}
+	env := l.env()
+	env.Now = clk.Now
+	return clk, env
+}
+
 // statusCalls counts the status actions each script logged.
 func (l *lab) statusCalls() map[string]int {
 	data, _ := os.ReadFile(filepath.Join(l.dir, "log"))
@@ -43,9 +51,7 @@ func (l *lab) statusCalls() map[string]int {
 // a deeper OCF check with OCF_CHECK_LEVEL set.
 func TestPollRunsEachCheckAtItsInterval(t *testing.T) {
 	l := newLab(t)
-	clk := &clock{now: time.Unix(1e9, 0)}
-	env := l.env()
-	env.Now = clk.Now
+	clk, env := l.clocked()
 	env.PollInterval = 10 * time.Second
 	state := filepath.Join(l.dir, "d.state")
 	tr := l.tree(fmt.Sprintf(`
@@ -140,9 +146,7 @@ func mapsEqual(a, b map[string]int) bool {
 // <action> sets.
 func TestSetPollInterval(t *testing.T) {
 	l := newLab(t)
-	clk := &clock{now: time.Unix(1e9, 0)}
-	env := l.env()
-	env.Now = clk.Now
+	clk, env := l.clocked()
 	tr := l.tree(fmt.Sprintf(`
 <service name="s">
   <script name="a" file="%s"/>

@@ -175,9 +175,7 @@ func TestFSIntegrationDeepChecks(t *testing.T) {
 	l := newLab(t)
 	mp := filepath.Join(l.dir, "mnt", "deep")
 	unmountAtEnd(t, mp)
-	clk := &clock{now: time.Unix(1e9, 0)}
-	env := l.env()
-	env.Now = clk.Now
+	clk, env := l.clocked()
 	tr := l.tree(fmt.Sprintf(`<service name="db">
   <fs name="data" device="%s" mountpoint="%s" fstype="ext4">
     <action name="status" depth="20" interval="60"/>

@@ -23,15 +23,8 @@ import (
 type container struct{ *nspawn.Container }
 
 func bootContainer(t *testing.T) *container {
-	needRoot(t)
-	if m := nspawn.Missing(); m != "" {
-		t.Skip(m)
-	}
-	if built, err := nspawn.EnsureRootfs(); err != nil {
-		t.Skip(err)
-	} else if built {
-		t.Logf("built the container rootfs in %s", nspawn.Cache())
-	}
+	t.Helper()
+	nspawn.Need(t)
 	began := time.Now()
 	nc, err := nspawn.New(fmt.Sprintf("qsvc-%d", os.Getpid()))
 	if err != nil {

@@ -39,6 +39,30 @@ func Missing() string {
 	return ""
 }
 
+// TB is the part of testing.TB that Need uses.
+type TB interface {
+	Helper()
+	Skip(args ...any)
+	Logf(format string, args ...any)
+}
+
+// Need skips the test unless containers can be booted here: root, the
+// commands, and the rootfs (built now if it is not cached).
+func Need(t TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if m := Missing(); m != "" {
+		t.Skip(m)
+	}
+	if built, err := EnsureRootfs(); err != nil {
+		t.Skip(err)
+	} else if built {
+		t.Logf("built the container rootfs in %s", Cache())
+	}
+}
+
 // dir is the directory of this file, where the scripts are.
 func dir() string {
 	_, file, _, _ := runtime.Caller(0)
