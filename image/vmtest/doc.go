@@ -51,8 +51,11 @@
 // O_DIRECT write typed on its console fails with RESERVATION CONFLICT,
 // quorated logs its key gone ("FENCED: ..."), its watchdog resets it
 // (QMP WATCHDOG), it boots, rejoins, registers again and writer fails
-// back to it and writes; last, node3's power button makes it leave
-// gracefully, which unregisters its key without a fence.
+// back to it and writes; then node3's power button makes it leave
+// gracefully, which unregisters its key without a fence; last, node1,
+// the master and the reservation's holder, is frozen: node2 takes the
+// lease, fences node1 by preempting its key, holds the WERO reservation
+// itself and still writes.
 //
 // The tests drive each VM through its serial console: they run clustat
 // --json in the appliance's console shell and read the answer between two

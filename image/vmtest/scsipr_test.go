@@ -108,7 +108,9 @@ func both(a, b func(*api.Status) bool) func(*api.Status) bool {
 // stop): node1 fences it by preempting its key and starts writer. node2
 // is resumed (QMP cont): its O_DIRECT write fails with RESERVATION
 // CONFLICT, it finds its key gone and self-fences (its watchdog resets
-// it), boots, rejoins, registers again and gets writer back.
+// it), boots, rejoins, registers again and gets writer back. node3
+// leaves (unregistering). Last, node1 itself, the master and holder of
+// the reservation, is frozen: node2 fences it and holds the reservation.
 func scsiPR(t *testing.T, l *lab) {
 	data := filepath.Join(l.dir, "data.img")
 	os.Remove(data)
@@ -136,6 +138,39 @@ func scsiPR(t *testing.T, l *lab) {
 	}
 	prFenceAndReturn(t, l, n1, n2, names, keys)
 	prLeave(t, l, n1, vms[2], keys)
+	prFenceMaster(t, l, n1, n2, keys)
+}
+
+// prFenceMaster: freeze node1, the master and the reservation's holder;
+// node2 takes the lease, fences node1 by preempting its key, and so
+// becomes the holder of the WERO reservation itself (SPC-3: preempting
+// the holder's key moves the reservation to the preempting initiator).
+func prFenceMaster(t *testing.T, l *lab, n1, n2 *vm, keys []string) {
+	t0 := time.Now()
+	mark := len(n2.con.text())
+	if _, err := qmpExec(n1.qmp, "stop"); err != nil {
+		t.Fatalf("QMP stop of node1: %v", err)
+	}
+	_, st, err := n2.waitUntil("node1 fenced, node2 master and holder of the reservation, node2's key alone", evictWithin+serviceWithin,
+		both(func(st *api.Status) bool { return successes(st, "node1") > 0 && st.QuorumDisk.Master == "node2" }, keysAre(keys[1], keys[1])))
+	if err != nil {
+		failWithLogs(t, l, err)
+	}
+	f, _ := fenced(st, "node1")
+	r, _ := lunView(st)
+	result("scsi-3 PR fence of the master: QMP stop of node1 (holder of the reservation) -> node2 master, node1 fenced (%s/%s, %d ms; node2: %q) -> node2 reads keys %s, reservation %s %s, %.1fs after the stop",
+		f.Method, f.Device, f.DurationMS, confirmation(n2, 1), strings.Join(r.Keys, " "), r.Type, r.Holder, time.Since(t0).Seconds())
+	// node2, now the holder, still writes; it printed no change of its
+	// writer's result (a failed write would be printed).
+	out, err := n2.con.run("uinit pr-write "+prLUN, 20*time.Second)
+	if err != nil || !strings.Contains(out, "pr-write "+prLUN+": write ok") {
+		t.Errorf("node2's O_DIRECT write after it took the reservation: %v: %q", err, strings.TrimSpace(out))
+	}
+	for _, ln := range strings.Split(n2.con.text()[mark:], "\n") {
+		if strings.Contains(ln, "RESERVATION CONFLICT") {
+			t.Errorf("node2 hit a reservation conflict while it took the reservation over: %s", ln)
+		}
+	}
 }
 
 // prLeave: node3's power button makes quorated leave gracefully, which
