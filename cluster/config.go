@@ -33,6 +33,13 @@ type ServiceInfo struct {
 	// restarting in place (0: always restart in place).
 	MaxRestarts   int
 	RestartExpire time.Duration
+	// Depend names a service this one needs (rgmanager's
+	// depend="service:NAME"): it is placed only while that one is
+	// started, and, unless DependSoft (depend_mode="soft"), it is stopped
+	// when that one stops, fails or is being recovered, to start again
+	// once it is back.
+	Depend     string
+	DependSoft bool
 }
 
 // Config is everything a Node needs. Times are durations on the node's

@@ -125,7 +125,10 @@
 // admitted) returns to its owner. Exclusive services (exclusive.go) run only on a member
 // that holds no other service, and nothing else is placed beside them; a
 // member holds what the table gives it and what its slot reports running
-// or stopping. A service that no member may take waits stopped, and
+// or stopping. A service that depends on another (ServiceInfo.Depend) is
+// placed only while that one is started in the table and, unless soft, is
+// stopped while it is not (placement.go: dependencyDown). A service that
+// no member may take, or whose dependency is down, waits stopped, and
 // ServiceReason says why on every node.
 //
 // # Cost

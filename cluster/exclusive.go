@@ -188,6 +188,17 @@ func (n *Node) ServiceReason(key uint64) string {
 	case e.Held:
 		return "stopped by an operator; start it with clusvcadm -e"
 	}
+	if s.Depend != "" {
+		var d *ServiceEntry
+		for i := range rec.Services {
+			if rec.Services[i].Key == ServiceKey(s.Depend) {
+				d = &rec.Services[i]
+			}
+		}
+		if why := dependencyWhy(s, d); why != "" {
+			return why + "; it starts once that one has started"
+		}
+	}
 	occ := n.newOccupancy()
 	for _, o := range rec.Services {
 		occ.own(o)

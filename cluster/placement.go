@@ -75,6 +75,11 @@ func (n *Node) placeOne(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
 			n.place(s, e, m)
 		}
 	case SvcStarting, SvcStarted:
+		if why := n.dependencyDown(s); why != "" && !s.DependSoft {
+			n.notice(LevelWarn, fmt.Sprintf("service %s: stopping it: %s (depend_mode hard)", s.Name, why), e.Owner, "depend")
+			n.stopThen(e, m, "place", 0)
+			return
+		}
 		switch {
 		case acted && rep.State == SvcStarted:
 			if e.State != SvcStarted {
@@ -155,6 +160,13 @@ func (n *Node) finishStop(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
 // also rebuilds a table lost with a torn master block.
 func (n *Node) place(s *ServiceInfo, e *ServiceEntry, m *svcMeta) {
 	if n.adoptRunning(s, e) {
+		return
+	}
+	if why := n.dependencyDown(s); why != "" {
+		if m.waiting != why {
+			n.notice(LevelInfo, fmt.Sprintf("service %s stays stopped: %s", s.Name, why), 0, why)
+		}
+		m.waiting = why
 		return
 	}
 	c, why := n.candidates(s, m.tried)
@@ -305,4 +317,29 @@ func domainRank(s *ServiceInfo, id NodeID) int {
 		}
 	}
 	return len(s.Domain)
+}
+
+// dependencyDown says why s's dependency (depend="service:NAME") keeps
+// it from running: the dependency is not started by the master's table.
+// "" when s has none, or it runs.
+func (n *Node) dependencyDown(s *ServiceInfo) string {
+	if s.Depend == "" {
+		return ""
+	}
+	d := n.master.svc[ServiceKey(s.Depend)]
+	return dependencyWhy(s, d)
+}
+
+// dependencyWhy judges s's dependency by its table entry d (nil when it
+// has none yet).
+func dependencyWhy(s *ServiceInfo, d *ServiceEntry) string {
+	switch {
+	case s.Depend == "":
+		return ""
+	case d == nil:
+		return fmt.Sprintf("it depends on service %s, which is not placed yet", s.Depend)
+	case d.State == SvcStarted:
+		return ""
+	}
+	return fmt.Sprintf("it depends on service %s, which is %s", s.Depend, d.State)
 }

@@ -42,11 +42,14 @@ type svcMeta struct {
 
 // Service command errors, for clusvcadm's exit codes and messages.
 var (
-	ErrNoService   = errors.New("no such service")
-	ErrNotMaster   = errors.New("not the master")
-	ErrSvcState    = errors.New("service is not in a state that allows this")
-	ErrBadMember   = errors.New("member cannot run this service")
-	ErrExclusive   = fmt.Errorf("%w (exclusive service)", ErrBadMember)
+	ErrNoService = errors.New("no such service")
+	ErrNotMaster = errors.New("not the master")
+	ErrSvcState  = errors.New("service is not in a state that allows this")
+	ErrBadMember = errors.New("member cannot run this service")
+	ErrExclusive = fmt.Errorf("%w (exclusive service)", ErrBadMember)
+	// ErrDependency: the service was enabled but waits for the service it
+	// depends on.
+	ErrDependency  = errors.New("waiting for the service it depends on")
 	ErrFencing     = errors.New("fencing operation pending; try again later")
 	ErrSvcNoQuorum = errors.New("operation requires quorum")
 )

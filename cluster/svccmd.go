@@ -53,7 +53,11 @@ func (n *Node) ServiceCommand(op string, name string, target NodeID) error {
 			e.Held, e.Target, e.State = false, target, SvcStopped
 			m.tried, m.after = NodeSet{}, ""
 			n.place(s, e, m)
-			if e.Owner == 0 && m.waiting != "" {
+			switch {
+			case e.Owner == 0 && m.waiting != "" && n.dependencyDown(s) != "":
+				n.nextCycle = n.now
+				return fmt.Errorf("%w: %s is enabled but stays stopped: %s; it starts once that one has started", ErrDependency, name, m.waiting)
+			case e.Owner == 0 && m.waiting != "":
 				n.nextCycle = n.now
 				return fmt.Errorf("%w: %s is enabled but stays stopped: %s; it starts as soon as one is free", ErrExclusive, name, m.waiting)
 			}

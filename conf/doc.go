@@ -92,8 +92,9 @@
 //	    recovery                     restart                 restart, relocate or disable
 //	    max_restarts                 0                       >= 0
 //	    restart_expire_time          0                       s
-//	    depend                       none                    service:NAME of another service
-//	    depend_mode priority nfslock nfs_client_cache __*    kept in Service.Attrs
+//	    depend                       none                    service:NAME of another service; no circles
+//	    depend_mode                  hard                    hard or soft (Service.Dependency reads both)
+//	    priority nfslock nfs_client_cache __*                kept in Service.Attrs
 //	  resource elements              open; nest inside <resources>, <service> and each other
 //	    <ip address=>                primary attribute address
 //	    <fs name=> <script name=> <ocf name=> <exec name=> <portblock name=>   primary attribute name

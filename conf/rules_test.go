@@ -485,6 +485,22 @@ var ruleCases = []struct {
 		"cluster.conf:7: <service name=\"a\">: depend \"b\" is not of the form service:NAME; write depend=\"service:NAME\"\n" +
 			"cluster.conf:8: <service name=\"b\">: service depends on itself; remove depend\n" +
 			"cluster.conf:9: <service name=\"c\">: depend names service \"z\", which is not defined; name an existing <service>"},
+	{"dependency modes and circles", `<cluster name="c" config_version="1">
+  <quorumd label="q"/>
+  <clusternodes>
+    <clusternode name="n1" nodeid="1"/>
+  </clusternodes>
+  <rm>
+    <service name="a" depend="service:b" depend_mode="soft"/>
+    <service name="b" depend="service:c"/>
+    <service name="c" depend="service:a" depend_mode="hard"/>
+    <service name="d" depend_mode="firm"/>
+    <service name="e" depend="service:a" depend_mode="soft"/>
+  </rm>
+</cluster>`,
+		"cluster.conf:7: <service name=\"a\">: services depend on each other in a circle: a -> b -> c -> a; remove depend from one of them; none of them could ever start\n" +
+			"cluster.conf:10: <service name=\"d\">: depend_mode \"firm\" is not valid; use \"hard\" (stopped when the dependency stops; the default) or \"soft\" (only started after it)\n" +
+			"cluster.conf:10: <service name=\"d\">: depend_mode is given without depend; add depend=\"service:NAME\" or remove depend_mode"},
 	{"status_poll_interval too short", `<cluster name="c" config_version="1">
   <quorumd label="q"/>
   <clusternodes>

@@ -22,7 +22,36 @@ func (d *decoder) services(list []*elem, c *Cluster) []Service {
 	for i, se := range list {
 		d.depend(se, out[i], seen)
 	}
+	d.dependCycles(list, out)
 	return out
+}
+
+// dependCycles refuses services that depend on each other in a circle:
+// none of them could ever start.
+func (d *decoder) dependCycles(list []*elem, svcs []Service) {
+	next := map[string]string{}
+	for i := range svcs {
+		if dep, _ := svcs[i].Dependency(); dep != "" && dep != svcs[i].Name {
+			next[svcs[i].Name] = dep
+		}
+	}
+	reported := map[string]bool{}
+	for i := range svcs {
+		path := []string{svcs[i].Name}
+		for cur := next[svcs[i].Name]; cur != "" && len(path) <= len(svcs); cur = next[cur] {
+			if cur == svcs[i].Name {
+				if !reported[cur] {
+					for _, p := range path {
+						reported[p] = true
+					}
+					d.add(list[i], fmt.Sprintf("services depend on each other in a circle: %s -> %s", strings.Join(path, " -> "), cur),
+						"remove depend from one of them; none of them could ever start")
+				}
+				break
+			}
+			path = append(path, cur)
+		}
+	}
 }
 
 func (d *decoder) service(e *elem, c *Cluster) Service {
@@ -53,10 +82,24 @@ func (d *decoder) service(e *elem, c *Cluster) Service {
 	return s
 }
 
-// depend checks depend="service:NAME" against the other services.
+// Dependency returns the service s depends on (depend="service:NAME")
+// and whether depend_mode is soft; "" when it has none.
+func (s *Service) Dependency() (name string, soft bool) {
+	name, _ = strings.CutPrefix(s.Attrs["depend"], "service:")
+	return name, s.Attrs["depend_mode"] == "soft"
+}
+
+// depend checks depend="service:NAME" against the other services, and
+// depend_mode.
 func (d *decoder) depend(e *elem, s Service, names map[string]int) {
+	if m, ok := s.Attrs["depend_mode"]; ok && m != "hard" && m != "soft" {
+		d.add(e, fmt.Sprintf("depend_mode %q is not valid", m), `use "hard" (stopped when the dependency stops; the default) or "soft" (only started after it)`)
+	}
 	v, ok := s.Attrs["depend"]
 	if !ok {
+		if _, mode := s.Attrs["depend_mode"]; mode {
+			d.add(e, "depend_mode is given without depend", `add depend="service:NAME" or remove depend_mode`)
+		}
 		return
 	}
 	target, found := strings.CutPrefix(v, "service:")

@@ -30,6 +30,10 @@ func (s *Sim) addServices() {
 			}
 			si.Ordered, si.Restricted, si.NoFailback = s.rng.IntN(2) == 0, s.rng.IntN(2) == 0, s.rng.IntN(2) == 0
 		}
+		if i > 0 && s.rng.IntN(3) == 0 {
+			// It depends on an earlier one (no circles), hard or soft.
+			si.Depend, si.DependSoft = fmt.Sprintf("svc%d", s.rng.IntN(i)), s.rng.IntN(2) == 0
+		}
 		s.cfg.Services = append(s.cfg.Services, si)
 	}
 	if count > 0 && s.rng.IntN(2) == 0 {
@@ -165,6 +169,11 @@ func (s *Sim) checkServicesSettled() {
 			if !s.runs(e.Key, e.Owner) {
 				s.violate("service %x is started on node %d by the table, but does not run there", e.Key, e.Owner)
 			}
+			if si := s.svcInfo(e.Key); si != nil && si.Depend != "" && !si.DependSoft {
+				if d, ok := entryOf(rec, cluster.ServiceKey(si.Depend)); !ok || d.State != cluster.SvcStarted {
+					s.violate("service %s runs though %s, which it depends on (hard), is %s", si.Name, si.Depend, d.State)
+				}
+			}
 		case cluster.SvcFailed, cluster.SvcDisabled:
 		case cluster.SvcStopped:
 			if !e.Held && !s.mustWait(rec, e.Key) {
@@ -195,6 +204,11 @@ func (s *Sim) mustWait(rec cluster.MasterRecord, key uint64) bool {
 	if si == nil {
 		return false
 	}
+	if si.Depend != "" {
+		if d, ok := entryOf(rec, cluster.ServiceKey(si.Depend)); !ok || d.State != cluster.SvcStarted {
+			return true // it waits for its dependency
+		}
+	}
 	for _, id := range rec.Members.IDs() {
 		if si.Restricted && !slices.Contains(si.Domain, id) {
 			continue
@@ -210,4 +224,24 @@ func (s *Sim) mustWait(rec cluster.MasterRecord, key uint64) bool {
 		}
 	}
 	return true
+}
+
+// svcInfo is the configured service with key.
+func (s *Sim) svcInfo(key uint64) *cluster.ServiceInfo {
+	for i := range s.cfg.Services {
+		if cluster.ServiceKey(s.cfg.Services[i].Name) == key {
+			return &s.cfg.Services[i]
+		}
+	}
+	return nil
+}
+
+// entryOf finds key's entry in the service table.
+func entryOf(rec cluster.MasterRecord, key uint64) (cluster.ServiceEntry, bool) {
+	for _, e := range rec.Services {
+		if e.Key == key {
+			return e, true
+		}
+	}
+	return cluster.ServiceEntry{}, false
 }

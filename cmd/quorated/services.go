@@ -22,6 +22,7 @@ func serviceInfos(c *conf.Cluster) []cluster.ServiceInfo {
 		si := cluster.ServiceInfo{Name: s.Name, Autostart: s.Autostart, Recovery: s.Recovery,
 			MaxRestarts: s.MaxRestarts, RestartExpire: s.RestartExpire}
 		si.Exclusive = s.Exclusive
+		si.Depend, si.DependSoft = s.Dependency()
 		if d := c.DomainByName(s.Domain); d != nil {
 			si.Ordered, si.Restricted, si.NoFailback = d.Ordered, d.Restricted, d.NoFailback
 			nodes := append([]conf.DomainNode(nil), d.Nodes...)
