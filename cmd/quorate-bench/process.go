@@ -36,10 +36,15 @@ func processBench(trials int, idle time.Duration) error {
 	if err != nil {
 		return err
 	}
+	partMaster, err := masterPartitionBench(c, trials)
+	if err != nil {
+		return err
+	}
 	fmt.Println()
 	printDist("kill -9 of a member -> master shows it offline", kill)
 	printDist("kill -9 of the master -> new master, old one offline", killMaster)
 	printDist("iptables cut of a member -> evicted and obeyed", part)
+	printDist("iptables cut of the master -> new master, old evicted", partMaster)
 	c.Close()
 	return fenceBench(trials)
 }
@@ -116,6 +121,40 @@ func partitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
 		out = append(out, took)
 		v.Kill() // an evicted node stays out until restarted
 		v.Start()
+	}
+	return out, nil
+}
+
+// masterPartitionBench cuts the master off the network and times until
+// the other two, the larger side, follow a new master that evicted the
+// old one, and the old one obeyed (left quorum by itself).
+func masterPartitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := 0; i < trials; i++ {
+		m, err := c.WaitFormed(15 * time.Second)
+		if err != nil {
+			return nil, err
+		}
+		old := c.Node(m)
+		watcher := pickVictim(c, m, i)
+		if err := c.Isolate(old); err != nil {
+			return nil, err
+		}
+		took, ok := harness.Until(15*time.Second, 2*time.Millisecond, func() bool {
+			st, err := watcher.Status()
+			if err != nil || !st.Quorum.Quorate || st.QuorumDisk.Master == "" || st.QuorumDisk.Master == m || watcher.MemberState(m) != "evicted" {
+				return false
+			}
+			ost, err := old.Status()
+			return err == nil && !ost.Quorum.Quorate
+		})
+		harness.Heal()
+		if !ok {
+			return nil, fmt.Errorf("master partition trial %d: not resolved:\n%s", i, c.Describe())
+		}
+		out = append(out, took)
+		old.Kill()
+		old.Start()
 	}
 	return out, nil
 }
