@@ -96,19 +96,43 @@ func detectionBench(c *harness.Cluster, trials int) (member, master []time.Durat
 // partitionBench cuts a member off the network and times until the master
 // evicted it and it obeyed (left quorum by itself).
 func partitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
+	return cutBench(c, trials, "partition", func(master string, i int) (*harness.Node, *harness.Node) {
+		return pickVictim(c, master, i), c.Node(master)
+	}, func(master string, v, watcher *harness.Node) bool {
+		return watcher.MemberState(v.Name) == "evicted"
+	})
+}
+
+// masterPartitionBench cuts the master off the network and times until
+// the other two, the larger side, follow a new master that evicted the
+// old one, and the old one obeyed (left quorum by itself).
+func masterPartitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
+	return cutBench(c, trials, "master partition", func(master string, i int) (*harness.Node, *harness.Node) {
+		return c.Node(master), pickVictim(c, master, i)
+	}, func(master string, _, watcher *harness.Node) bool {
+		st, err := watcher.Status()
+		return err == nil && st.Quorum.Quorate && st.QuorumDisk.Master != "" && st.QuorumDisk.Master != master &&
+			watcher.MemberState(master) == "evicted"
+	})
+}
+
+// cutBench isolates the node pick chooses (the victim) and times until
+// seen holds on the watcher and the victim left quorum by itself; the
+// victim is restarted after each trial (an evicted node stays out).
+func cutBench(c *harness.Cluster, trials int, what string, pick func(master string, i int) (victim, watcher *harness.Node),
+	seen func(master string, victim, watcher *harness.Node) bool) ([]time.Duration, error) {
 	var out []time.Duration
 	for i := 0; i < trials; i++ {
 		m, err := c.WaitFormed(15 * time.Second)
 		if err != nil {
 			return nil, err
 		}
-		v := pickVictim(c, m, i)
-		watcher := c.Node(m)
+		v, watcher := pick(m, i)
 		if err := c.Isolate(v); err != nil {
 			return nil, err
 		}
-		took, ok := harness.Until(10*time.Second, 2*time.Millisecond, func() bool {
-			if watcher.MemberState(v.Name) != "evicted" {
+		took, ok := harness.Until(15*time.Second, 2*time.Millisecond, func() bool {
+			if !seen(m, v, watcher) {
 				return false
 			}
 			st, err := v.Status()
@@ -116,45 +140,11 @@ func partitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
 		})
 		harness.Heal()
 		if !ok {
-			return nil, fmt.Errorf("partition trial %d: not resolved:\n%s", i, c.Describe())
+			return nil, fmt.Errorf("%s trial %d: not resolved:\n%s", what, i, c.Describe())
 		}
 		out = append(out, took)
-		v.Kill() // an evicted node stays out until restarted
+		v.Kill()
 		v.Start()
-	}
-	return out, nil
-}
-
-// masterPartitionBench cuts the master off the network and times until
-// the other two, the larger side, follow a new master that evicted the
-// old one, and the old one obeyed (left quorum by itself).
-func masterPartitionBench(c *harness.Cluster, trials int) ([]time.Duration, error) {
-	var out []time.Duration
-	for i := 0; i < trials; i++ {
-		m, err := c.WaitFormed(15 * time.Second)
-		if err != nil {
-			return nil, err
-		}
-		old := c.Node(m)
-		watcher := pickVictim(c, m, i)
-		if err := c.Isolate(old); err != nil {
-			return nil, err
-		}
-		took, ok := harness.Until(15*time.Second, 2*time.Millisecond, func() bool {
-			st, err := watcher.Status()
-			if err != nil || !st.Quorum.Quorate || st.QuorumDisk.Master == "" || st.QuorumDisk.Master == m || watcher.MemberState(m) != "evicted" {
-				return false
-			}
-			ost, err := old.Status()
-			return err == nil && !ost.Quorum.Quorate
-		})
-		harness.Heal()
-		if !ok {
-			return nil, fmt.Errorf("master partition trial %d: not resolved:\n%s", i, c.Describe())
-		}
-		out = append(out, took)
-		old.Kill()
-		old.Start()
 	}
 	return out, nil
 }
