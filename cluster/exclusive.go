@@ -163,12 +163,7 @@ func (n *Node) ServiceReason(key uint64) string {
 	if !ok || s == nil {
 		return ""
 	}
-	var e *ServiceEntry
-	for i := range rec.Services {
-		if rec.Services[i].Key == key {
-			e = &rec.Services[i]
-		}
-	}
+	e := rec.Service(key)
 	switch {
 	case e == nil || e.Frozen:
 		return ""
@@ -188,16 +183,8 @@ func (n *Node) ServiceReason(key uint64) string {
 	case e.Held:
 		return "stopped by an operator; start it with clusvcadm -e"
 	}
-	if s.Depend != "" {
-		var d *ServiceEntry
-		for i := range rec.Services {
-			if rec.Services[i].Key == ServiceKey(s.Depend) {
-				d = &rec.Services[i]
-			}
-		}
-		if why := dependencyWhy(s, d); why != "" {
-			return why + "; it starts once that one has started"
-		}
+	if why := dependencyWhy(s, rec.Service(ServiceKey(s.Depend))); why != "" {
+		return why + "; it starts once that one has started"
 	}
 	occ := n.newOccupancy()
 	for _, o := range rec.Services {

@@ -171,6 +171,16 @@ type MasterRecord struct {
 	MemberIncs []uint32
 }
 
+// Service is the table's entry for the service with key, or nil.
+func (r *MasterRecord) Service(key uint64) *ServiceEntry {
+	for i := range r.Services {
+		if r.Services[i].Key == key {
+			return &r.Services[i]
+		}
+	}
+	return nil
+}
+
 // Admits reports whether the record lists incarnation inc of node id as a
 // member.
 func (r *MasterRecord) Admits(id NodeID, inc uint64) bool {

@@ -241,6 +241,21 @@ func killNoticedRestarted(t *testing.T, l *recoveryLab, base int, rmAttrs, body 
 	l.checkAll(kills, "app")
 }
 
+// watchTree waits until the parent/child/worker service runs, each of
+// its three resources started once, and watches (stayedStarted) that it
+// stays started on its owner until done is closed.
+func watchTree(t *testing.T, l *recoveryLab, c *harness.Cluster, master string) (m, owner *harness.Node, done chan struct{}, bad <-chan string) {
+	t.Helper()
+	m = c.Node(master)
+	s, _ := waitService(t, m, started, "started")
+	owner = c.Node(s.Owner)
+	for _, n := range []string{"parent", "child", "worker"} {
+		l.waitRuns(n, 1, "first start")
+	}
+	done = make(chan struct{})
+	return m, owner, done, stayedStarted(m, owner.Name, done)
+}
+
 func TestIndependentSubtreeChildRestartedAlone(t *testing.T) {
 	l := newRecoveryLab(t)
 	body := fmt.Sprintf(`<script name="parent" file="%s">
@@ -248,14 +263,7 @@ func TestIndependentSubtreeChildRestartedAlone(t *testing.T) {
         <exec name="worker" command="%s" __independent_subtree="1"/>
       </script>`, l.script("parent"), l.script("child"), l.command("worker"))
 	c, master := recoveryCluster(t, 7220, `status_poll_interval="1"`, `recovery="relocate"`, body)
-	m := c.Node(master)
-	s, _ := waitService(t, m, started, "started")
-	owner := c.Node(s.Owner)
-	for _, n := range []string{"parent", "child", "worker"} {
-		l.waitRuns(n, 1, "first start")
-	}
-	done := make(chan struct{})
-	bad := stayedStarted(m, owner.Name, done)
+	m, owner, done, bad := watchTree(t, l, c, master)
 	kills := map[string][]float64{owner.Name: {}}
 
 	// The script child dies: the poll notices, only the child restarts.
@@ -331,14 +339,7 @@ func TestConfigChangeRestartsOnlyWhatChanged(t *testing.T) {
 	}
 	rm1 := recoveryRM(`status_poll_interval="1"`, `recovery="restart"`, body("", ""))
 	c, master := recoveryCluster(t, 7240, `status_poll_interval="1"`, `recovery="restart"`, body("", ""))
-	m := c.Node(master)
-	s, _ := waitService(t, m, started, "started")
-	owner := c.Node(s.Owner)
-	for _, n := range []string{"parent", "child", "worker"} {
-		l.waitRuns(n, 1, "first start")
-	}
-	done := make(chan struct{})
-	bad := stayedStarted(m, owner.Name, done)
+	m, owner, done, bad := watchTree(t, l, c, master)
 
 	// v2: one parameter of the child changes: only the child restarts.
 	rm2 := recoveryRM(`status_poll_interval="1"`, `recovery="restart"`, body(` opt="2"`, ""))

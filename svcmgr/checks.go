@@ -124,7 +124,8 @@ func (t *Tree) SetPollInterval(d time.Duration) {
 	}
 	t.pollEvery = d
 	if t.started {
-		t.schedule(t.order)
+		t.schedule(t.order) // recalculates
+		return
 	}
 	t.recalc()
 }
@@ -218,7 +219,7 @@ func (t *Tree) assumed(n *node) ResourceStatus {
 }
 
 // PollTimeout bounds one Poll: the sum over the resources of their
-// longest check timeout.
+// longest check timeout (checks[0]'s is the status timeout).
 func (t *Tree) PollTimeout() time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -228,7 +229,7 @@ func (t *Tree) PollTimeout() time.Duration {
 		for _, c := range n.checks {
 			most = max(most, c.timeout)
 		}
-		d += max(most, n.timeouts.Status)
+		d += most
 	}
 	return d
 }

@@ -170,8 +170,8 @@ func (s *Sim) checkServicesSettled() {
 				s.violate("service %x is started on node %d by the table, but does not run there", e.Key, e.Owner)
 			}
 			if si := s.svcInfo(e.Key); si != nil && si.Depend != "" && !si.DependSoft {
-				if d, ok := entryOf(rec, cluster.ServiceKey(si.Depend)); !ok || d.State != cluster.SvcStarted {
-					s.violate("service %s runs though %s, which it depends on (hard), is %s", si.Name, si.Depend, d.State)
+				if d := rec.Service(cluster.ServiceKey(si.Depend)); d == nil || d.State != cluster.SvcStarted {
+					s.violate("service %s runs though %s, which it depends on (hard), is not started: %+v", si.Name, si.Depend, d)
 				}
 			}
 		case cluster.SvcFailed, cluster.SvcDisabled:
@@ -205,7 +205,7 @@ func (s *Sim) mustWait(rec cluster.MasterRecord, key uint64) bool {
 		return false
 	}
 	if si.Depend != "" {
-		if d, ok := entryOf(rec, cluster.ServiceKey(si.Depend)); !ok || d.State != cluster.SvcStarted {
+		if d := rec.Service(cluster.ServiceKey(si.Depend)); d == nil || d.State != cluster.SvcStarted {
 			return true // it waits for its dependency
 		}
 	}
@@ -234,14 +234,4 @@ func (s *Sim) svcInfo(key uint64) *cluster.ServiceInfo {
 		}
 	}
 	return nil
-}
-
-// entryOf finds key's entry in the service table.
-func entryOf(rec cluster.MasterRecord, key uint64) (cluster.ServiceEntry, bool) {
-	for _, e := range rec.Services {
-		if e.Key == key {
-			return e, true
-		}
-	}
-	return cluster.ServiceEntry{}, false
 }

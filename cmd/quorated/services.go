@@ -316,12 +316,8 @@ func (d *daemon) frozen(key uint64) bool {
 	if !ok {
 		return false
 	}
-	for _, e := range rec.Services {
-		if e.Key == key {
-			return e.Frozen
-		}
-	}
-	return false
+	e := rec.Service(key)
+	return e != nil && e.Frozen
 }
 
 // checkResult is what one check of a service found.
